@@ -1,0 +1,60 @@
+# The two commands a newcomer needs are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development runs with DEBUG on and tasks eager unless the environment says otherwise.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: help setup run test lint format worker beat bench messages clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+setup: .venv/.synced ## create .venv with the locked dependencies
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+run: setup ## migrate, load regions and demo data, and serve the API on http://127.0.0.1:8000/api/v1/
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_regions
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup ## run the test suite (SQLite and eager tasks unless DATABASE_URL/CELERY_BROKER_URL say otherwise)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff lint and format check, migrations in step with models
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: setup ## apply ruff's fixes and formatting
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+worker: setup ## a Celery worker (needs CELERY_BROKER_URL)
+	.venv/bin/celery -A jamsostek worker --loglevel=INFO --concurrency=2
+
+beat: setup ## Celery beat, running the schedule in jamsostek/settings/base.py
+	.venv/bin/celery -A jamsostek beat --loglevel=INFO --schedule=/tmp/jamsostek-celerybeat-schedule
+
+bench: setup ## print performance figures (see tests/bench/)
+	$(PY) tests/bench/run.py
+
+messages: ## regenerate locale/id/LC_MESSAGES/django.mo from its .po (needs GNU gettext)
+	$(PY) manage.py compilemessages --locale id --ignore '.venv/*'
+
+clean: ## remove the virtualenv, the SQLite database and caches
+	rm -rf .venv .tools db.sqlite3* staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,223 @@
+"""Auth and users: JWT login (throttled on failures), /auth/me/, /users/."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from jamsostek.core.permissions import roles
+from jamsostek.core.scoping import scope_queryset
+
+from .models import Role, User
+from .services import user_create, user_update
+
+# --- login ----------------------------------------------------------------------------
+
+
+class LoginFailureThrottle(SimpleRateThrottle):
+    """Counts failed logins per client address and username; past the rate, 429.
+
+    Successful logins are not counted, so a user who types the password right is never
+    throttled by the attempts of others on other accounts.
+    """
+
+    scope = "login_failures"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", "")).strip().lower()
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": f"{self.get_ident(request)}:{username}",
+        }
+
+    def throttle_success(self):
+        return True
+
+    def record_failure(self) -> None:
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+
+@extend_schema(
+    summary="Log in: username and password for a JWT pair",
+    examples=[
+        OpenApiExample(
+            "login", value={"username": "op_kwayangan", "password": "…"}, request_only=True
+        )
+    ],
+)
+class TokenObtainView(TokenObtainPairView):
+    def check_throttles(self, request):
+        self.failure_throttle = LoginFailureThrottle()
+        if not self.failure_throttle.allow_request(request, self):
+            self.throttled(request, self.failure_throttle.wait())
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            self.failure_throttle.record_failure()
+            raise
+
+
+# --- me -------------------------------------------------------------------------------
+
+
+class ScopeSerializer(serializers.Serializer):
+    level = serializers.CharField(
+        help_text="`nation`, `province`, `regency`, `district` or `village`"
+    )
+    code = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+
+
+def scope_of(user: User) -> dict:
+    if user.scope is None:
+        return {"level": "nation", "code": None, "name": "Indonesia"}
+    return {"level": user.scope.level, "code": user.scope.code, "name": user.scope.name}
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    scope = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+    def get_scope(self, user) -> ScopeSerializer:
+        return scope_of(user)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer, summary="Who am I: role and scope")
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.ModelSerializer):
+    scope_code = serializers.CharField(
+        allow_null=True,
+        required=False,
+        allow_blank=True,
+        help_text="Kemendagri code of the region the role covers; empty for an admin.",
+    )
+    scope = serializers.SerializerMethodField()
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "password",
+            "full_name",
+            "role",
+            "scope_code",
+            "scope",
+            "email",
+            "phone",
+            "is_active",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = ["id", "is_active", "date_joined", "last_login"]
+
+    def get_scope(self, user) -> ScopeSerializer:
+        return scope_of(user)
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        data["scope_code"] = user.scope.code if user.scope else None
+        return data
+
+
+class UserUpdateSerializer(UserSerializer):
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    class Meta(UserSerializer.Meta):
+        read_only_fields = ["id", "username", "date_joined", "last_login"]
+
+
+class UserFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    scope = django_filters.CharFilter(
+        method="filter_scope", label="region code: users whose scope is it or lies below it"
+    )
+    search = django_filters.CharFilter(method="filter_search", label="username, name or e-mail")
+
+    class Meta:
+        model = User
+        fields = ["role", "is_active"]
+
+    def filter_scope(self, queryset, name, value):
+        return queryset.filter(Q(scope__code=value) | Q(scope__code__startswith=f"{value}."))
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value) | Q(full_name__icontains=value) | Q(email__icontains=value)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Users inside your scope"),
+    create=extend_schema(
+        summary="Create a user",
+        examples=[
+            OpenApiExample(
+                "village operator",
+                request_only=True,
+                value={
+                    "username": "op_kwayangan",
+                    "password": "Rahasia-Desa-2025",
+                    "full_name": "Slamet Riyadi",
+                    "role": "village_operator",
+                    "scope_code": "33.26.13.2008",
+                    "email": "sekdes@kwayangan.desa.id",
+                    "phone": "081234567890",
+                },
+            )
+        ],
+    ),
+    partial_update=extend_schema(summary="Edit a user"),
+)
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Admins manage everyone; a pmd_auditor manages the non-admin users of its regency."""
+
+    permission_classes = [roles(Role.ADMIN, Role.PMD_AUDITOR)]
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return scope_queryset(User.objects.select_related("scope"), self.request.user)
+
+    def get_serializer_class(self):
+        return UserUpdateSerializer if self.action == "partial_update" else UserSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(actor=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        serializer = self.get_serializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = user_update(actor=request.user, user=user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)

@@ -1,0 +1,89 @@
+"""Users: one role each, and the region their role is exercised in (their scope)."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import Level
+
+
+class Role(models.TextChoices):
+    VILLAGE_OPERATOR = "village_operator", _("Village operator")
+    DISTRICT_VIEWER = "district_viewer", _("District viewer")
+    PMD_AUDITOR = "pmd_auditor", _("PMD auditor")
+    BPJS_OFFICER = "bpjs_officer", _("BPJS officer")
+    ADMIN = "admin", _("Administrator")
+
+
+# The level of region each role's scope must be; an admin's scope is the nation.
+ROLE_SCOPE_LEVEL = {
+    Role.VILLAGE_OPERATOR: Level.VILLAGE,
+    Role.DISTRICT_VIEWER: Level.DISTRICT,
+    Role.PMD_AUDITOR: Level.REGENCY,
+    Role.BPJS_OFFICER: Level.REGENCY,
+    Role.ADMIN: None,
+}
+# Roles that may use the Django admin (with the same scoping as the API).
+STAFF_ROLES = {Role.ADMIN, Role.PMD_AUDITOR}
+
+
+class Manager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # ``createsuperuser`` (also with --noinput and DJANGO_SUPERUSER_*) makes an admin.
+        extra_fields.setdefault("role", Role.ADMIN)
+        extra_fields.setdefault("scope", None)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    SCOPE_PATH = "scope"
+
+    first_name = None
+    last_name = None
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    scope = models.ForeignKey(
+        "villages.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("scope"),
+    )
+
+    objects = Manager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                name="user_scope_matches_role",
+                condition=(
+                    Q(role=Role.ADMIN, scope__isnull=True)
+                    | (~Q(role=Role.ADMIN) & Q(scope__isnull=False))
+                ),
+            ),
+            models.CheckConstraint(name="user_role_valid", condition=Q(role__in=Role.values)),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_authenticated and self.is_active and self.role in roles

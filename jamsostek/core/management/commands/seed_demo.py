@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from jamsostek.core.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo users of every role for the seeds' regencies and seat counts for their "
+        "villages. Idempotent. Refused when DEBUG is off: demo users share one password."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run even though DEBUG is off (a staging server, say)",
+        )
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: this looks like production. Use --force to seed "
+                "demo users with a shared password anyway."
+            )
+        try:
+            accounts, seats = seed_demo()
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        created = sum(a.created for a in accounts)
+        self.stdout.write(
+            f"Demo data: {created} users created, {len(accounts) - created} "
+            f"already there; {seats} village seat counts added."
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Log in at http://127.0.0.1:8000/api/v1/docs/ (or /admin/) with password "
+                f"'{DEMO_PASSWORD}' as:"
+            )
+        )
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<22} {account.role:<17} {account.scope}")
+        self.stdout.write("")
+        self.stdout.write(
+            "  curl -s -X POST http://127.0.0.1:8000/api/v1/auth/token/ "
+            "-H 'Content-Type: application/json' "
+            f'-d \'{{"username": "op_kwayangan", "password": "{DEMO_PASSWORD}"}}\''
+        )

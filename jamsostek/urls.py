@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
+from jamsostek.core.health import healthz
+from villages.api import RegionViewSet, VillageViewSet
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("regions", RegionViewSet, basename="region")
+router.register("villages", VillageViewSet, basename="village")
+router.register("users", UserViewSet, basename="user")
+
+api_v1 = [
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler404 = "jamsostek.core.errors.page_not_found"
+handler500 = "jamsostek.core.errors.server_error"

@@ -53,8 +53,9 @@ beat: setup ## Celery beat, running the schedule in jamsostek/settings/base.py
 bench: setup ## print performance figures (see tests/bench/)
 	$(PY) tests/bench/run.py
 
-messages: ## regenerate locale/id/LC_MESSAGES/django.mo from its .po (needs GNU gettext)
-	$(PY) manage.py compilemessages --locale id --ignore '.venv/*'
+messages: setup ## collect new messages into locale/id/LC_MESSAGES/django.po and compile it (needs GNU gettext)
+	$(PY) manage.py makemessages --locale id --no-location --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages --locale id --ignore '.venv/*' --ignore '.tools/*'
 
 clean: ## remove the virtualenv, the SQLite database and caches
 	rm -rf .venv .tools db.sqlite3* staticfiles .pytest_cache .ruff_cache

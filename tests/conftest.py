@@ -102,3 +102,87 @@ def codes(response) -> list[str]:
 
 def error_codes(response) -> list[str]:
     return [e["code"] for e in response.json()["errors"]]
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A ``celery worker`` process on the test's Redis broker and test database.
+
+    Skips without a Redis broker or on SQLite (an in-memory test database cannot be
+    shared with another process). Tasks go to a queue of this test's own, so no other
+    worker on the same Redis can take them.
+    """
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from jamsostek.celery import app
+
+    broker = settings.TEST_CELERY_BROKER_URL
+    if not broker:
+        pytest.skip("needs CELERY_BROKER_URL=redis://…")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL=postgres://… (the worker reads the test database)")
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}"
+        f":{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jamsostek.settings.base",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "jamsostek",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    saved = {
+        k: app.conf[k]
+        for k in ("task_always_eager", "task_default_queue", "broker_url", "result_backend")
+    }
+    app.conf.update(
+        task_always_eager=False, task_default_queue=queue, broker_url=broker, result_backend=broker
+    )
+    try:
+        yield process
+    finally:
+        app.conf.update(saved)
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output[-3000:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
@@ -31,7 +32,8 @@ class LoginFailureThrottle(SimpleRateThrottle):
     scope = "login_failures"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", "")).strip().lower()
+        data = request.data if hasattr(request.data, "get") else {}
+        username = str(data.get("username", "")).strip().lower()
         return self.cache_format % {
             "scope": self.scope,
             "ident": f"{self.get_ident(request)}:{username}",
@@ -221,3 +223,11 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         user = user_update(actor=request.user, user=user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
+
+
+# Messages of simplejwt that /auth/token/ shows, kept in our catalogue so that they read
+# well in Indonesian (simplejwt's own id_ID catalogue is incomplete).
+THIRD_PARTY_MESSAGES = [
+    gettext_noop("No active account found with the given credentials"),
+    gettext_noop("Token is invalid or expired"),
+]

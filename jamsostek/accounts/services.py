@@ -121,9 +121,12 @@ def user_update(
     if role is not None or scope_code is not _UNSET:
         new_role = role or user.role
         _check_role_allowed(actor=actor, role=new_role)
-        code = user.scope.code if scope_code is _UNSET and user.scope else scope_code
-        if scope_code is _UNSET and new_role != user.role:
-            code = None if ROLE_SCOPE_LEVEL[new_role] is None else code
+        if scope_code is _UNSET:
+            # Keep the current scope while it still fits the role; otherwise one must be given.
+            fits = user.scope is not None and user.scope.level == ROLE_SCOPE_LEVEL[new_role]
+            code = user.scope.code if fits else None
+        else:
+            code = scope_code
         _apply_role(user, new_role, _resolve_scope(actor=actor, role=new_role, scope_code=code))
     for name, value in fields.items():
         setattr(user, name, value)

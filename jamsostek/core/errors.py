@@ -69,6 +69,16 @@ class ExceptionHandler(_BaseHandler):
             return _Refusal(str(exc.message), exc.code, exc.status_code)
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(as_serializer_error(exc))
+        if (
+            not isinstance(exc, exceptions.ValidationError)
+            and isinstance(exc, exceptions.APIException)
+            and isinstance(exc.detail, dict)
+            and "detail" in exc.detail
+        ):
+            # simplejwt's InvalidToken carries {"detail", "code", "messages"}: one error.
+            exc.detail = ErrorDetail(
+                str(exc.detail["detail"]), code=str(exc.detail.get("code", exc.default_code))
+            )
         return super().convert_known_exceptions(exc)
 
 

@@ -1,0 +1,75 @@
+"""Performance figures, printed (never asserted): `make bench`.
+
+Runs against a fresh SQLite file of its own (or the database DATABASE_URL names, which
+must then be empty and disposable), so it never touches db.sqlite3.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    workdir = tempfile.mkdtemp(prefix="jamsostek-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jamsostek.settings.base")
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from jamsostek.accounts.models import Role, User
+    from villages.services import regions_load
+
+    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    call_command("migrate", verbosity=0)
+
+    started = time.perf_counter()
+    results = regions_load()
+    first = time.perf_counter() - started
+    total = sum(r.created for r in results.values())
+    print(f"load_regions, whole nation, empty database: {first:6.2f} s ({total:,} regions)")
+    started = time.perf_counter()
+    results = regions_load()
+    second = time.perf_counter() - started
+    changed = sum(r.changed for r in results.values())
+    print(f"load_regions, second run (idempotent):      {second:6.2f} s ({changed} changes)")
+
+    from rest_framework.test import APIClient
+
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"role": Role.ADMIN})
+    client = APIClient()
+    client.force_authenticate(admin)
+    for path in (
+        "/api/v1/villages/?page_size=500",
+        "/api/v1/regions/?level=village&page_size=500",
+        "/api/v1/villages/?regency=33.26&page_size=500",
+    ):
+        client.get(path)  # warm up
+        timings = []
+        for _ in range(15):
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.content[:200]
+        print(
+            f"GET {path:<48} median {statistics.median(timings):6.1f} ms "
+            f"(p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms, n={len(timings)})"
+        )
+
+
+if __name__ == "__main__":
+    main()

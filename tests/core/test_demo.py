@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from jamsostek.accounts.models import Role, User
+from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
+from villages.models import VillageSeat
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_every_role_and_is_idempotent(api):
+    # When the demo is seeded
+    accounts, seats = seed_demo()
+    # Then each seed regency has an auditor and a BPJS officer, and named villages operators
+    roles = {}
+    for account in accounts:
+        roles.setdefault(account.role, set()).add(account.scope)
+    assert roles[Role.PMD_AUDITOR] == {"33.26", "33.75", "33.16", "33.02", "35.03"}
+    assert roles[Role.BPJS_OFFICER] == roles[Role.PMD_AUDITOR]
+    assert {"33.26.13.2008", "33.26.17.2012", "33.26.08.2023"} <= roles[Role.VILLAGE_OPERATOR]
+    assert roles[Role.ADMIN] == {"nation"}
+    assert Role.DISTRICT_VIEWER in roles
+    # And every village of those regencies has seat counts: 7 categories for a desa, 4 for a
+    # kelurahan (Kota Pekalongan's 27 are all kelurahan)
+    assert seats == VillageSeat.objects.count() > 0
+    kwayangan = dict(
+        VillageSeat.objects.filter(village__code="33.26.13.2008").values_list("category", "count")
+    )
+    assert kwayangan["kepala_desa"] == 1 and kwayangan["bpd"] % 2 == 1
+    medono = set(
+        VillageSeat.objects.filter(village__code="33.75.01.1002").values_list("category", flat=True)
+    )
+    assert medono == {"rt", "rw", "linmas", "lkd"}
+    # And a demo operator can log in with the published password
+    response = api().post(
+        "/api/v1/auth/token/", {"username": DEMO_OPERATORS[0][1], "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200
+    # When it runs again, then nothing new is created
+    users_before = User.objects.count()
+    accounts_again, seats_again = seed_demo()
+    assert not any(account.created for account in accounts_again)
+    assert seats_again == 0
+    assert User.objects.count() == users_before
+
+
+def test_seed_demo_keeps_what_users_changed():
+    seed_demo()
+    VillageSeat.objects.filter(village__code="33.26.13.2008", category="rt").update(count=99)
+    seed_demo()
+    assert VillageSeat.objects.get(village__code="33.26.13.2008", category="rt").count == 99
+
+
+def test_seed_demo_refuses_production_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(username="op_kwayangan").exists()

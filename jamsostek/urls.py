@@ -4,8 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from contributions.api import RateViewSet
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
+from members.api import MemberViewSet
 from villages.api import RegionViewSet, VillageViewSet
 
 router = DefaultRouter()
@@ -13,6 +15,8 @@ router.include_format_suffixes = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("villages", VillageViewSet, basename="village")
 router.register("users", UserViewSet, basename="user")
+router.register("members", MemberViewSet, basename="member")
+router.register("rates", RateViewSet, basename="rate")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: users of every role for the seeds' regencies and seat counts.
+"""Demo data for `make run`: users of every role for the seeds' regencies, seat counts for
+their villages and members for the demo operators' villages (members/demo.py).
 
 Idempotent: existing users and seat counts are left as they are (a demo user's edits
 survive a second `make run`). Never run against production: every demo user shares
@@ -14,6 +15,7 @@ from django.db import transaction
 
 from jamsostek.accounts.models import STAFF_ROLES, Role, User
 from jamsostek.core.choices import Category
+from members.demo import seed_members
 from villages.models import Level, Region, VillageSeat
 
 DEMO_PASSWORD = "demo-desa-2025"
@@ -116,7 +118,7 @@ def _account(username: str, role: str, scope: Region | None, full_name: str) -> 
 
 
 @transaction.atomic
-def seed_demo() -> tuple[list[DemoAccount], int]:
+def seed_demo() -> tuple[list[DemoAccount], int, int]:
     """Create the demo users and seat counts; needs the regions of provinces 33 and 35."""
     regions = Region.objects.in_bulk(
         [*DEMO_REGENCIES, *(c for c, _ in DEMO_OPERATORS), *(c for c, _ in DEMO_DISTRICT_VIEWERS)],
@@ -154,4 +156,7 @@ def seed_demo() -> tuple[list[DemoAccount], int]:
             _account(username, Role.VILLAGE_OPERATOR, village, f"Operator {title} {village.name}")
         )
     seats = seed_seats(DEMO_REGENCIES)
-    return accounts, seats
+    members = seed_members(
+        [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username="admin")
+    )
+    return accounts, seats, members

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "jamsostek.core",
     "jamsostek.accounts",
     "villages",
+    "members",
+    "contributions",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,14 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "jamsostek.accounts.models.Role",
         "RegionLevelEnum": "villages.models.Level",
         "CategoryEnum": "jamsostek.core.choices.Category",
+        "ProgramEnum": "members.models.Program",
+        "EndReasonEnum": "members.models.EndReason",
+        "EnrollmentStatusEnum": "members.models.Status",
+        "SegmentEnum": "members.models.Segment",
+        "FundingSourceEnum": "members.models.FundingSource",
+        "RiskClassEnum": "members.models.RiskClass",
+        "OccupationEnum": "members.models.Occupation",
+        "SexEnum": "members.models.Sex",
         # The error bodies' enums (drf-standardized-errors' documented overrides).
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",

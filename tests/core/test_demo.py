@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from jamsostek.accounts.models import Role, User
 from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
+from members.models import Enrollment, Member
 from villages.models import VillageSeat
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_creates_every_role_and_is_idempotent(api):
     # When the demo is seeded
-    accounts, seats = seed_demo()
+    accounts, seats, members = seed_demo()
     # Then each seed regency has an auditor and a BPJS officer, and named villages operators
     roles = {}
     for account in accounts:
@@ -31,6 +32,20 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
         VillageSeat.objects.filter(village__code="33.75.01.1002").values_list("category", flat=True)
     )
     assert medono == {"rt", "rw", "linmas", "lkd"}
+    # And the demo villages are living ones: officials, a few dozen vulnerable workers, drafts,
+    # active members with KPJ numbers, and one member who died
+    assert members > 0
+    kwayangan = Enrollment.objects.filter(member__village__code="33.26.13.2008")
+    assert {"draft", "submitted", "active", "ended"} <= set(
+        kwayangan.values_list("status", flat=True)
+    )
+    assert kwayangan.filter(end_reason="deceased").count() == 1
+    assert not kwayangan.filter(status="active", kpj_number__isnull=True).exists()
+    rentan = Member.objects.filter(
+        village__code="33.26.13.2008", roles__category="pekerja_rentan"
+    ).count()
+    assert 32 <= rentan <= 45
+    assert Member.objects.filter(village__code="33.75.01.1002", roles__category="bpd").count() == 0
     # And a demo operator can log in with the published password
     response = api().post(
         "/api/v1/auth/token/", {"username": DEMO_OPERATORS[0][1], "password": DEMO_PASSWORD}
@@ -38,9 +53,10 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
     assert response.status_code == 200
     # When it runs again, then nothing new is created
     users_before = User.objects.count()
-    accounts_again, seats_again = seed_demo()
+    accounts_again, seats_again, members_again = seed_demo()
     assert not any(account.created for account in accounts_again)
     assert seats_again == 0
+    assert members_again == 0
     assert User.objects.count() == users_before
 
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 "demo users with a shared password anyway."
             )
         try:
-            accounts, seats = seed_demo()
+            accounts, seats, members = seed_demo()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         created = sum(a.created for a in accounts)

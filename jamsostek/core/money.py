@@ -1,0 +1,12 @@
+"""Money is whole rupiah (int); rate arithmetic is Decimal, rounded in one place."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_rupiah(amount: Decimal) -> int:
+    """Round to whole rupiah, half up (Rp 10.5 → 11): DOMAIN's rule per program and month."""
+    return int(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent_of(base: int, percent: Decimal) -> Decimal:
+    return Decimal(base) * Decimal(percent) / Decimal(100)

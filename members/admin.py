@@ -1,0 +1,87 @@
+from django.contrib import admin
+
+from jamsostek.core.admin import ScopedAdmin
+
+from .models import Enrollment, Member, MemberEvent, MemberRole
+from .nik import mask_nik
+
+
+class MemberRoleInline(admin.TabularInline):
+    model = MemberRole
+    extra = 0
+    fields = ["category", "position", "term_start", "term_end", "ended_on"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    extra = 0
+    fields = [
+        "status",
+        "segment",
+        "programs",
+        "declared_income",
+        "wage",
+        "risk_class",
+        "funding_source",
+        "kpj_number",
+        "effective_from",
+        "ended_on",
+        "end_reason",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MemberEventInline(admin.TabularInline):
+    model = MemberEvent
+    extra = 0
+    fields = ["at", "actor", "action", "changes", "reason"]
+    readonly_fields = fields
+    ordering = ["-at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdmin):
+    """Read-only here: members change through the API, where the rules and history live."""
+
+    list_display = ["full_name", "masked_nik", "village", "is_perisai", "updated_at"]
+    list_filter = ["is_perisai", "sex"]
+    search_fields = ["full_name", "=nik"]
+    list_select_related = ["village"]
+    fields = [
+        "village",
+        "nik",
+        "full_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "occupation",
+        "is_perisai",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [MemberRoleInline, EnrollmentInline, MemberEventInline]
+
+    @admin.display(description="NIK")
+    def masked_nik(self, member):
+        return mask_nik(member.nik)

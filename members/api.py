@@ -1,0 +1,432 @@
+"""/members/: register, edit, submit, activate, end, history (import and export: members/io)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contributions.rates import RateTable, Terms, total
+from jamsostek.accounts.models import Role
+from jamsostek.core.choices import Category
+from jamsostek.core.errors import ApplicationError
+from jamsostek.core.permissions import roles
+
+from . import selectors, services
+from .models import (
+    EndReason,
+    FundingSource,
+    Member,
+    Occupation,
+    Program,
+    RiskClass,
+    Segment,
+    Sex,
+    Status,
+)
+from .nik import mask_nik
+
+# Who sees a member's whole NIK in its detail (a district viewer sees it masked).
+FULL_NIK_ROLES = {Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.BPJS_OFFICER, Role.ADMIN}
+EDITOR_ROLES = (Role.VILLAGE_OPERATOR, Role.ADMIN)
+
+
+class FundingSourceField(serializers.ChoiceField):
+    """The funding source, refusing Dana Desa with the reason rather than "not a choice"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=FundingSource.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data).strip().lower().replace(" ", "_") == "dana_desa":
+            raise serializers.ValidationError(
+                _(
+                    "Premiums may not be paid from Dana Desa; if the village pays, it pays from "
+                    "ADD or other APBDes income."
+                ),
+                code="dana_desa_not_allowed",
+            )
+        return super().to_internal_value(data)
+
+
+# --- write bodies -----------------------------------------------------------------------
+
+
+class RoleSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    position = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    term_start = serializers.DateField(required=False, allow_null=True, default=None)
+    term_end = serializers.DateField(required=False, allow_null=True, default=None)
+    ended_on = serializers.DateField(read_only=True)
+
+
+class EnrollmentWriteSerializer(serializers.Serializer):
+    segment = serializers.ChoiceField(choices=Segment.choices)
+    programs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Program.choices), min_length=1
+    )
+    declared_income = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    wage = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    risk_class = serializers.ChoiceField(choices=RiskClass.choices, required=False, allow_null=True)
+    funding_source = FundingSourceField()
+
+    def validate_programs(self, value):
+        return sorted(set(value), key=Program.values.index)
+
+
+class MemberWriteSerializer(serializers.Serializer):
+    village = serializers.CharField(max_length=13, help_text="the village's code")
+    nik = serializers.CharField(max_length=32)
+    full_name = serializers.CharField(max_length=150)
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    roles = RoleSerializer(many=True)
+    occupation = serializers.ChoiceField(
+        choices=Occupation.choices, required=False, allow_null=True, default=None
+    )
+    is_perisai = serializers.BooleanField(required=False, default=False)
+    enrollment = EnrollmentWriteSerializer(required=False)
+
+    def validate_nik(self, value):
+        return "".join(value.split())
+
+
+class MemberUpdateSerializer(MemberWriteSerializer):
+    village = None
+    enrollment = EnrollmentWriteSerializer(required=False, partial=True)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="why: written to the member's history",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrollment"].partial = True
+
+
+# --- read bodies ------------------------------------------------------------------------
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    segment = serializers.ChoiceField(choices=Segment.choices)
+    programs = serializers.ListField(child=serializers.ChoiceField(choices=Program.choices))
+    declared_income = serializers.IntegerField(allow_null=True)
+    wage = serializers.IntegerField(allow_null=True)
+    risk_class = serializers.ChoiceField(choices=RiskClass.choices, allow_null=True)
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices)
+    kpj_number = serializers.CharField(allow_null=True)
+    effective_from = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    end_reason = serializers.ChoiceField(choices=EndReason.choices, allow_null=True)
+    monthly_contribution = serializers.SerializerMethodField(
+        help_text="rupiah a month, employer and worker shares together, at this month's rates"
+    )
+    contribution_detail = serializers.SerializerMethodField(
+        help_text="{program: {employer: n, worker: n}}"
+    )
+
+    def _detail(self, enrollment):
+        if enrollment.status == Status.ENDED:
+            return None
+        table = self.context.get("rate_table") or RateTable.for_month(timezone.localdate())
+        try:
+            return table.contribution(Terms.of(enrollment))
+        except ApplicationError:
+            return None
+
+    def get_monthly_contribution(self, enrollment) -> int | None:
+        detail = self._detail(enrollment)
+        return None if detail is None else total(detail)
+
+    def get_contribution_detail(self, enrollment) -> dict | None:
+        return self._detail(enrollment)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    village = serializers.CharField(source="village.code")
+    village_name = serializers.CharField(source="village.name")
+    nik_masked = serializers.SerializerMethodField()
+    roles = RoleSerializer(many=True)
+    enrollment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "nik_masked",
+            "full_name",
+            "birth_date",
+            "sex",
+            "phone",
+            "occupation",
+            "is_perisai",
+            "roles",
+            "enrollment",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_nik_masked(self, member) -> str:
+        return mask_nik(member.nik)
+
+    def get_enrollment(self, member) -> EnrollmentSerializer(allow_null=True):
+        enrollment = selectors.shown_enrollment(member)
+        if enrollment is None:
+            return None
+        return EnrollmentSerializer(enrollment, context=self.context).data
+
+
+class MemberDetailSerializer(MemberSerializer):
+    nik = serializers.SerializerMethodField(
+        help_text="the whole NIK; null for a district viewer, who sees only nik_masked"
+    )
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields[:3], "nik", *MemberSerializer.Meta.fields[3:]]
+
+    def get_nik(self, member) -> str | None:
+        user = self.context["request"].user
+        return member.nik if user.role in FULL_NIK_ROLES else None
+
+
+class MemberCreatedSerializer(MemberDetailSerializer):
+    warnings = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="things worth a look that did not stop the save",
+    )
+
+    class Meta(MemberDetailSerializer.Meta):
+        fields = [*MemberDetailSerializer.Meta.fields, "warnings"]
+
+
+class HistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    action = serializers.CharField()
+    changes = serializers.DictField(help_text="{field: [old, new]}")
+    reason = serializers.CharField()
+
+
+class ActivateSerializer(serializers.Serializer):
+    kpj_number = serializers.RegexField(
+        r"^\d{11}$", error_messages={"invalid": _("A KPJ number is 11 digits.")}
+    )
+    effective_from = serializers.DateField()
+
+
+class EndSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=EndReason.choices)
+    date = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+class MemberFilter(django_filters.FilterSet):
+    village = django_filters.CharFilter(field_name="village__code")
+    district = django_filters.CharFilter(field_name="village__district__code")
+    regency = django_filters.CharFilter(field_name="village__regency__code")
+    category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_category")
+    status = django_filters.ChoiceFilter(choices=Status.choices, method="filter_status")
+    segment = django_filters.ChoiceFilter(choices=Segment.choices, method="filter_enrollment")
+    funding_source = django_filters.ChoiceFilter(
+        choices=FundingSource.choices, method="filter_enrollment"
+    )
+    is_perisai = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(
+        method="filter_search", label="part of the name, or the start of a NIK or KPJ"
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Member
+        fields = [
+            "village",
+            "district",
+            "regency",
+            "category",
+            "status",
+            "segment",
+            "funding_source",
+            "is_perisai",
+            "search",
+            "updated_since",
+        ]
+
+    def filter_category(self, queryset, name, value):
+        return selectors.filter_by_category(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        return selectors.filter_by_status(queryset, value)
+
+    def filter_enrollment(self, queryset, name, value):
+        return selectors.filter_by_enrollment(queryset, **{name: value})
+
+    def filter_search(self, queryset, name, value):
+        return selectors.search_members(queryset, value)
+
+
+# --- views ------------------------------------------------------------------------------
+
+CREATE_EXAMPLE = OpenApiExample(
+    "a BPD member",
+    request_only=True,
+    value={
+        "village": "33.26.13.2008",
+        "nik": "3326134507850001",
+        "full_name": "Siti Aminah",
+        "birth_date": "1985-07-05",
+        "sex": "female",
+        "phone": "081234567890",
+        "roles": [
+            {
+                "category": "bpd",
+                "position": "Ketua BPD",
+                "term_start": "2023-01-01",
+                "term_end": "2028-12-31",
+            }
+        ],
+        "occupation": None,
+        "enrollment": {
+            "segment": "bpu",
+            "programs": ["jkk", "jkm"],
+            "declared_income": 1000000,
+            "funding_source": "add",
+        },
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Members inside your scope (NIKs masked)"),
+    retrieve=extend_schema(summary="One member", responses=MemberDetailSerializer),
+    create=extend_schema(
+        summary="Register a member",
+        request=MemberWriteSerializer,
+        responses={201: MemberCreatedSerializer},
+        examples=[CREATE_EXAMPLE],
+    ),
+    partial_update=extend_schema(
+        summary="Edit a member", request=MemberUpdateSerializer, responses=MemberCreatedSerializer
+    ),
+    destroy=extend_schema(summary="Delete a registration made by mistake (drafts only)"),
+)
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    permission_by_action = {
+        "create": EDITOR_ROLES,
+        "partial_update": EDITOR_ROLES,
+        "destroy": EDITOR_ROLES,
+        "submit": EDITOR_ROLES,
+        "activate": (Role.BPJS_OFFICER, Role.ADMIN, Role.VILLAGE_OPERATOR),
+        "end": (Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER, Role.ADMIN),
+    }
+
+    def get_permissions(self):
+        allowed = self.permission_by_action.get(self.action)
+        if allowed:
+            return [roles(*allowed)()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.members_for(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["rate_table"] = RateTable.for_month(timezone.localdate())
+        return context
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return MemberSerializer
+        return MemberDetailSerializer
+
+    def _detail(self, member, *, created=False, warnings=None, status_code=200):
+        member = self.get_queryset().get(pk=member.pk)
+        if warnings is None:
+            data = MemberDetailSerializer(member, context=self.get_serializer_context()).data
+        else:
+            member.warnings = warnings
+            data = MemberCreatedSerializer(member, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status_code)
+
+    def create(self, request, *args, **kwargs):
+        body = MemberWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = services.member_create(actor=request.user, **body.validated_data)
+        return self._detail(outcome.member, created=True, warnings=outcome.warnings)
+
+    def partial_update(self, request, *args, **kwargs):
+        member = self.get_object()
+        body = MemberUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        outcome = services.member_update(actor=request.user, member=member, **body.validated_data)
+        return self._detail(outcome.member, warnings=outcome.warnings)
+
+    def destroy(self, request, *args, **kwargs):
+        services.member_delete(actor=request.user, member=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses=MemberDetailSerializer,
+        summary="Submit the draft enrollment to BPJS (draft → submitted)",
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        member = self.get_object()
+        services.enrollment_submit(actor=request.user, member=member)
+        return self._detail(member)
+
+    @extend_schema(
+        request=ActivateSerializer,
+        responses=MemberDetailSerializer,
+        summary="Record the KPJ number: the enrollment is active",
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        member = self.get_object()
+        body = ActivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.enrollment_activate(actor=request.user, member=member, **body.validated_data)
+        return self._detail(member)
+
+    @extend_schema(
+        request=EndSerializer,
+        responses=MemberDetailSerializer,
+        summary="End the enrollment (term ended, resigned, deceased, moved, other)",
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        member = self.get_object()
+        body = EndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.enrollment_end(actor=request.user, member=member, **body.validated_data)
+        return self._detail(member)
+
+    @extend_schema(
+        responses=HistorySerializer(many=True),
+        summary="Every change of status and of money-relevant fields",
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        member = self.get_object()
+        page = self.paginate_queryset(selectors.member_history(member))
+        return self.get_paginated_response(HistorySerializer(page, many=True).data)

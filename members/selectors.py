@@ -1,0 +1,64 @@
+"""Reads of members, with what their API bodies need already joined."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from jamsostek.core.scoping import scope_queryset
+
+from .models import OPEN_STATUSES, Enrollment, Member, MemberEvent, MemberRole, Status
+
+
+def members_for(user) -> QuerySet[Member]:
+    """Members inside ``user``'s scope, roles and enrollments prefetched (newest first)."""
+    return scope_queryset(
+        Member.objects.select_related("village").prefetch_related(
+            Prefetch("roles", queryset=MemberRole.objects.order_by("pk")),
+            Prefetch("enrollments", queryset=Enrollment.objects.order_by("-pk")),
+        ),
+        user,
+    )
+
+
+def shown_enrollment(member: Member) -> Enrollment | None:
+    """The open enrollment, else the latest ended one (from the prefetched list)."""
+    enrollments = list(member.enrollments.all())
+    for enrollment in enrollments:
+        if enrollment.status != Status.ENDED:
+            return enrollment
+    return enrollments[0] if enrollments else None
+
+
+def _open(**filters):
+    return Exists(
+        Enrollment.objects.filter(member=OuterRef("pk"), status__in=OPEN_STATUSES, **filters)
+    )
+
+
+def filter_by_status(queryset: QuerySet[Member], status: str) -> QuerySet[Member]:
+    if status == Status.ENDED:
+        ended = Exists(Enrollment.objects.filter(member=OuterRef("pk"), status=Status.ENDED))
+        return queryset.filter(ended & ~_open())
+    return queryset.filter(_open(status=status))
+
+
+def filter_by_enrollment(queryset: QuerySet[Member], **filters) -> QuerySet[Member]:
+    """Members whose open enrollment matches ``filters`` (segment, funding_source…)."""
+    return queryset.filter(_open(**filters))
+
+
+def filter_by_category(queryset: QuerySet[Member], category: str) -> QuerySet[Member]:
+    return queryset.filter(
+        Exists(MemberRole.objects.filter(member=OuterRef("pk"), category=category))
+    )
+
+
+def search_members(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Digits: the start of a NIK or a KPJ number. Anything else: part of the name."""
+    text = text.strip()
+    if text.isdigit():
+        kpj = Exists(Enrollment.objects.filter(member=OuterRef("pk"), kpj_number__startswith=text))
+        return queryset.filter(Q(nik__startswith=text) | kpj)
+    return queryset.filter(full_name__icontains=text)
+
+
+def member_history(member: Member) -> QuerySet[MemberEvent]:
+    return member.events.select_related("actor").order_by("-at", "-pk")

@@ -138,7 +138,7 @@ def check_nik(
                 "nik_birth_date_mismatch",
                 "birth_date",
                 _("The birth date does not match the NIK, which says %(date)s.")
-                % {"date": f"{parts.birth_day:02d}-{parts.month:02d}-..{parts.year2:02d}"},
+                % {"date": f"{parts.birth_day:02d}/{parts.month:02d}/{parts.year2:02d} (DD/MM/YY)"},
             )
         )
     if sex is not None and sex != parts.sex:

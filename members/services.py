@@ -430,6 +430,8 @@ def member_delete(*, actor, member: Member) -> None:
             code="not_deletable",
             status_code=409,
         )
+    # Enrollments protect their member (money will point to them); unbilled drafts go first.
+    member.enrollments.all().delete()
     member.delete()
 
 

@@ -229,5 +229,15 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 # well in Indonesian (simplejwt's own id_ID catalogue is incomplete).
 THIRD_PARTY_MESSAGES = [
     gettext_noop("No active account found with the given credentials"),
+    gettext_noop("No active account found for the given token."),
     gettext_noop("Token is invalid or expired"),
+    gettext_noop("Token is invalid"),
+    gettext_noop("Token is expired"),
+    gettext_noop("Token has wrong type"),
+    gettext_noop("Given token not valid for any token type"),
+    gettext_noop("Token contained no recognizable user identification"),
+    gettext_noop("User not found"),
+    gettext_noop("User is inactive"),
+    gettext_noop("The user's password has been changed."),
+    gettext_noop("Authorization header must contain two space-delimited values"),
 ]

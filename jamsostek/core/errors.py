@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
+from drf_standardized_errors.formatter import ExceptionFormatter as _BaseFormatter
 from drf_standardized_errors.handler import ExceptionHandler as _BaseHandler
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -53,9 +54,19 @@ class ConflictError(ApplicationError):
 
 
 class _Refusal(exceptions.APIException):
-    def __init__(self, detail, code, status_code):
+    def __init__(self, detail, code, status_code, attr=None):
         super().__init__(detail=detail, code=code)
         self.status_code = status_code
+        self.attr = attr
+
+
+class ExceptionFormatter(_BaseFormatter):
+    def get_errors(self):
+        errors = super().get_errors()
+        # A refusal that is not a 400 (403, 409) still names the field it is about.
+        if isinstance(self.exc, _Refusal) and self.exc.attr and len(errors) == 1:
+            errors[0].attr = self.exc.attr
+        return errors
 
 
 class ExceptionHandler(_BaseHandler):
@@ -66,7 +77,7 @@ class ExceptionHandler(_BaseHandler):
                 if exc.attr:
                     return exceptions.ValidationError({exc.attr: [detail]})
                 return exceptions.ValidationError([detail])
-            return _Refusal(str(exc.message), exc.code, exc.status_code)
+            return _Refusal(str(exc.message), exc.code, exc.status_code, exc.attr)
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(as_serializer_error(exc))
         if (

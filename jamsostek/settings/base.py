@@ -169,6 +169,7 @@ REST_FRAMEWORK = {
 
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "jamsostek.core.errors.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "jamsostek.core.errors.ExceptionFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
 }
 

@@ -1,0 +1,556 @@
+"""Every endpoint under /api/v1/, every method, every role: the status each one gets.
+
+``MATRIX`` is the one table of who may do what. Its rows are keyed by (URL name, method);
+its columns are the five roles (with the default test scopes) and an anonymous caller.
+For endpoints that address one object, each cell is a pair: the status for an object
+inside the caller's scope and for one outside it (404 wherever the role may otherwise
+read that kind of object: outside objects do not exist for the caller).
+
+``test_every_api_url_is_in_the_matrix`` walks the URL resolver, so a new endpoint
+without a row here fails the suite until someone decides who may call it.
+"""
+
+import datetime
+import itertools
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.urls import URLResolver, get_resolver, reverse
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from contributions.models import Rate
+from jamsostek.accounts.models import Role, User
+from members.models import Enrollment, Member
+from tests.conftest import (
+    BANYUMAS,
+    BLACANAN,
+    CIRAHAB,
+    DEFAULT_SCOPE,
+    KAB_PEKALONGAN,
+    KEDUNGWUNI,
+    KWAYANGAN,
+    MEDONO,
+    PASSWORD,
+)
+from villages.models import Level, Region
+
+pytestmark = pytest.mark.django_db
+
+VO, DV, PMD, BPJS, ADMIN = (
+    Role.VILLAGE_OPERATOR.value,
+    Role.DISTRICT_VIEWER.value,
+    Role.PMD_AUDITOR.value,
+    Role.BPJS_OFFICER.value,
+    Role.ADMIN.value,
+)
+ANON = "anonymous"
+ROLES = (VO, DV, PMD, BPJS, ADMIN)
+CALLERS = (*ROLES, ANON)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+API_PREFIX = "api/v1/"
+
+
+def row(*cells) -> dict:
+    """One matrix row, its cells in the order of CALLERS."""
+    assert len(cells) == len(CALLERS)
+    return dict(zip(CALLERS, cells, strict=True))
+
+
+# Shorthands for object endpoints: (inside the caller's scope, outside it).
+OK = (200, 200)
+IN = (200, 404)  # may read the kind of object; outside ones do not exist
+NO = (403, 403)  # the role may not: the same answer inside and outside
+NA = (405, 405)
+UN = (401, 401)
+
+# fmt: off
+MATRIX = {
+    #                                  village_op  district  pmd       bpjs      admin     anonymous
+    ("api-root", "GET"):           row(200,        200,      200,      200,      200,      401),
+    ("api-root", "POST"):          row(405,        405,      405,      405,      405,      401),
+    ("api-root", "PUT"):           row(405,        405,      405,      405,      405,      401),
+    ("api-root", "PATCH"):         row(405,        405,      405,      405,      405,      401),
+    ("api-root", "DELETE"):        row(405,        405,      405,      405,      405,      401),
+
+    # Logging in is open to anyone with credentials (each caller sends their own).
+    ("token-obtain", "GET"):       row(405,        405,      405,      405,      405,      405),
+    ("token-obtain", "POST"):      row(200,        200,      200,      200,      200,      200),
+    ("token-obtain", "PUT"):       row(405,        405,      405,      405,      405,      405),
+    ("token-obtain", "PATCH"):     row(405,        405,      405,      405,      405,      405),
+    ("token-obtain", "DELETE"):    row(405,        405,      405,      405,      405,      405),
+    ("token-refresh", "GET"):      row(405,        405,      405,      405,      405,      405),
+    ("token-refresh", "POST"):     row(200,        200,      200,      200,      200,      200),
+    ("token-refresh", "PUT"):      row(405,        405,      405,      405,      405,      405),
+    ("token-refresh", "PATCH"):    row(405,        405,      405,      405,      405,      405),
+    ("token-refresh", "DELETE"):   row(405,        405,      405,      405,      405,      405),
+
+    ("me", "GET"):                 row(200,        200,      200,      200,      200,      401),
+    ("me", "POST"):                row(405,        405,      405,      405,      405,      401),
+    ("me", "PUT"):                 row(405,        405,      405,      405,      405,      401),
+    ("me", "PATCH"):               row(405,        405,      405,      405,      405,      401),
+    ("me", "DELETE"):              row(405,        405,      405,      405,      405,      401),
+
+    # The schema and its docs are public: they describe the API, not anyone's data.
+    ("schema", "GET"):             row(200,        200,      200,      200,      200,      200),
+    ("schema", "POST"):            row(405,        405,      405,      405,      405,      405),
+    ("schema", "PUT"):             row(405,        405,      405,      405,      405,      405),
+    ("schema", "PATCH"):           row(405,        405,      405,      405,      405,      405),
+    ("schema", "DELETE"):          row(405,        405,      405,      405,      405,      405),
+    ("docs", "GET"):               row(200,        200,      200,      200,      200,      200),
+    ("docs", "POST"):              row(405,        405,      405,      405,      405,      405),
+    ("docs", "PUT"):               row(405,        405,      405,      405,      405,      405),
+    ("docs", "PATCH"):             row(405,        405,      405,      405,      405,      405),
+    ("docs", "DELETE"):            row(405,        405,      405,      405,      405,      405),
+
+    # The region tree is reference data: every user reads all of it, nobody writes it.
+    ("region-list", "GET"):        row(200,        200,      200,      200,      200,      401),
+    ("region-list", "POST"):       row(405,        405,      405,      405,      405,      401),
+    ("region-list", "PUT"):        row(405,        405,      405,      405,      405,      401),
+    ("region-list", "PATCH"):      row(405,        405,      405,      405,      405,      401),
+    ("region-list", "DELETE"):     row(405,        405,      405,      405,      405,      401),
+    ("region-detail", "GET"):      row(OK,         OK,       OK,       OK,       OK,       UN),
+    ("region-detail", "POST"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("region-detail", "PUT"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("region-detail", "PATCH"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("region-detail", "DELETE"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+
+    # Villages: each role reads those of its scope; pmd_auditor and admin set seats/targets.
+    ("village-list", "GET"):       row(200,        200,      200,      200,      200,      401),
+    ("village-list", "POST"):      row(405,        405,      405,      405,      405,      401),
+    ("village-list", "PUT"):       row(405,        405,      405,      405,      405,      401),
+    ("village-list", "PATCH"):     row(405,        405,      405,      405,      405,      401),
+    ("village-list", "DELETE"):    row(405,        405,      405,      405,      405,      401),
+    ("village-detail", "GET"):     row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("village-detail", "POST"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("village-detail", "PUT"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("village-detail", "PATCH"):   row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("village-detail", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+
+    # Users: admin, and pmd_auditor for the users of its regency.
+    ("user-list", "GET"):          row(403,        403,      200,      403,      200,      401),
+    ("user-list", "POST"):         row(403,        403,      201,      403,      201,      401),
+    ("user-list", "PUT"):          row(403,        403,      405,      403,      405,      401),
+    ("user-list", "PATCH"):        row(403,        403,      405,      403,      405,      401),
+    ("user-list", "DELETE"):       row(403,        403,      405,      403,      405,      401),
+    ("user-detail", "GET"):        row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("user-detail", "POST"):       row(NO,         NO,       NA,       NO,       NA,       UN),
+    ("user-detail", "PUT"):        row(NO,         NO,       NA,       NO,       NA,       UN),
+    ("user-detail", "PATCH"):      row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("user-detail", "DELETE"):     row(NO,         NO,       NA,       NO,       NA,       UN),
+
+    # Members: everyone reads their scope's; the village's operator (and admin) registers and
+    # edits; BPJS officers activate and end; a draft can be deleted.
+    ("member-list", "GET"):        row(200,        200,      200,      200,      200,      401),
+    ("member-list", "POST"):       row(201,        403,      403,      403,      201,      401),
+    ("member-list", "PUT"):        row(405,        405,      405,      405,      405,      401),
+    ("member-list", "PATCH"):      row(405,        405,      405,      405,      405,      401),
+    ("member-list", "DELETE"):     row(405,        405,      405,      405,      405,      401),
+    ("member-detail", "GET"):      row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("member-detail", "POST"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-detail", "PUT"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-detail", "PATCH"):    row(IN,         NO,       NO,       NO,       OK,       UN),
+    ("member-detail", "DELETE"):   row((204, 404), NO,       NO,       NO,       (204, 204), UN),
+    ("member-submit", "GET"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-submit", "POST"):     row(IN,         NO,       NO,       NO,       OK,       UN),
+    ("member-submit", "PUT"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-submit", "PATCH"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-submit", "DELETE"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-activate", "GET"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-activate", "POST"):   row(IN,         NO,       NO,       IN,       OK,       UN),
+    ("member-activate", "PUT"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-activate", "PATCH"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-activate", "DELETE"): row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-end", "GET"):         row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-end", "POST"):        row(IN,         NO,       NO,       IN,       OK,       UN),
+    ("member-end", "PUT"):         row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-end", "PATCH"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-end", "DELETE"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-history", "GET"):     row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("member-history", "POST"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-history", "PUT"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-history", "PATCH"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("member-history", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+
+    # The rate schedule is public reference data for every user; admins edit it in the admin.
+    ("rate-list", "GET"):          row(200,        200,      200,      200,      200,      401),
+    ("rate-list", "POST"):         row(405,        405,      405,      405,      405,      401),
+    ("rate-list", "PUT"):          row(405,        405,      405,      405,      405,      401),
+    ("rate-list", "PATCH"):        row(405,        405,      405,      405,      405,      401),
+    ("rate-list", "DELETE"):       row(405,        405,      405,      405,      405,      401),
+    ("rate-detail", "GET"):        row(OK,         OK,       OK,       OK,       OK,       UN),
+    ("rate-detail", "POST"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-detail", "PUT"):        row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-detail", "PATCH"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-detail", "DELETE"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+}
+# fmt: on
+
+
+_serial = itertools.count(1)
+
+
+def member_in(village: str, status: str) -> dict:
+    """A fresh member of ``village`` whose enrollment is ``status``: URL kwargs for it."""
+    number = next(_serial)
+    member = Member.objects.create(
+        village=Region.objects.get(code=village),
+        nik=f"{village[:8].replace('.', '')}{number:010d}",
+        full_name=f"Warga {number}",
+        birth_date=datetime.date(1980, 1, 1),
+        sex="male",
+    )
+    active = status in ("active", "lapsed")
+    Enrollment.objects.create(
+        member=member,
+        segment="bpu",
+        declared_income=1_000_000,
+        funding_source="add",
+        status=status,
+        kpj_number=f"{number:011d}" if active else None,
+        effective_from=datetime.date(2025, 1, 1) if active else None,
+    )
+    return {"pk": member.pk}
+
+
+def members(status: str):
+    """(inside every role's scope, outside all but the admin's), made afresh for each call."""
+    return lambda world: (member_in(KWAYANGAN, status), member_in(CIRAHAB, status))
+
+
+# The objects each object endpoint is called with: URL kwargs for (inside, outside).
+# Called once per caller, so the members are fresh for each one.
+OBJECTS = {
+    "region-detail": lambda world: ({"code": KWAYANGAN}, {"code": CIRAHAB}),
+    "village-detail": lambda world: ({"code": KWAYANGAN}, {"code": CIRAHAB}),
+    "user-detail": lambda world: (
+        {"pk": world.user_inside.pk},
+        {"pk": world.user_outside.pk},
+    ),
+    "member-detail": members("draft"),
+    "member-submit": members("draft"),
+    "member-activate": members("submitted"),
+    "member-end": members("active"),
+    "member-history": members("active"),
+    "rate-detail": lambda world: tuple(
+        {"pk": pk} for pk in Rate.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def clear_login_throttle():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(make_user):
+    """One caller per role (default test scopes) and the objects the matrix calls on."""
+    return SimpleNamespace(
+        callers={
+            **{role: make_user(Role(role), username=f"pemanggil_{role}") for role in ROLES},
+            ANON: None,
+        },
+        # Whose credentials an anonymous caller logs in with.
+        guest=make_user(Role.VILLAGE_OPERATOR, username="tamu"),
+        # A user inside every role's scope (Kwayangan), and one in Banyumas.
+        user_inside=make_user(Role.VILLAGE_OPERATOR, KWAYANGAN, username="sasaran_dalam"),
+        user_outside=make_user(Role.VILLAGE_OPERATOR, CIRAHAB, username="sasaran_luar"),
+    )
+
+
+def request_body(name: str, method: str, world, caller: str) -> dict:
+    """A body that would succeed if the caller may make the call."""
+    user = world.callers[caller] or world.guest
+    if name == "token-obtain":
+        return {"username": user.username, "password": PASSWORD}
+    if name == "token-refresh":
+        return {"refresh": str(RefreshToken.for_user(user))}
+    if (name, method) == ("user-list", "POST"):
+        return {
+            "username": f"baru_{caller}",
+            "password": "Rahasia-Desa-2025",
+            "role": "village_operator",
+            "scope_code": KWAYANGAN,
+        }
+    if name == "user-detail":
+        return {"phone": "081200000000"}
+    if name == "village-detail":
+        return {"rentan_target": 120}
+    if (name, method) == ("member-list", "POST"):
+        serial = CALLERS.index(caller) + 1
+        return {
+            "village": KWAYANGAN,
+            "nik": f"3326134507850{serial:03d}",
+            "full_name": "Siti Aminah",
+            "birth_date": "1985-07-05",
+            "sex": "female",
+            "roles": [{"category": "bpd", "position": "Ketua BPD"}],
+            "enrollment": {
+                "segment": "bpu",
+                "programs": ["jkk", "jkm"],
+                "declared_income": 1000000,
+                "funding_source": "add",
+            },
+        }
+    if name == "member-detail":
+        return {"phone": "081200000000"}
+    if name == "member-activate":
+        return {"kpj_number": f"9{next(_serial):010d}", "effective_from": "2025-01-01"}
+    if name == "member-end":
+        return {"reason": "resigned", "date": "2025-06-30"}
+    return {}
+
+
+def call(api, world, caller: str, name: str, method: str, kwargs: dict | None) -> int:
+    client = api(world.callers[caller])
+    url = reverse(name, kwargs=kwargs)
+    body = request_body(name, method, world, caller)
+    return getattr(client, method.lower())(url, body, format="json").status_code
+
+
+def api_url_patterns() -> list[tuple[str, str, list[str]]]:
+    """(name, route, URL kwargs) of every URL pattern under /api/v1/, found by the resolver."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            else:
+                yield pattern, route
+
+    found = []
+    for pattern, route in walk(get_resolver().url_patterns, ""):
+        if route.lstrip("^").startswith(API_PREFIX):
+            found.append((pattern.name, route, sorted(pattern.pattern.regex.groupindex)))
+    return found
+
+
+# --- the table is complete ----------------------------------------------------------------
+
+
+def test_every_api_url_is_in_the_matrix():
+    # Given every URL pattern the resolver knows under /api/v1/
+    patterns = api_url_patterns()
+    assert len(patterns) >= 12, patterns
+
+    # Then each has a name, and the matrix has a row for each of its methods
+    unnamed = [route for name, route, _kwargs in patterns if not name]
+    assert unnamed == [], "API URLs without a name cannot be checked by the matrix"
+    missing = [
+        (name, method)
+        for name, _route, _kwargs in patterns
+        for method in METHODS
+        if (name, method) not in MATRIX
+    ]
+    assert missing == [], f"add these (URL name, method) rows to MATRIX: {missing}"
+
+    # And URLs that address an object are called with one inside and one outside the scope
+    for name, route, kwargs in patterns:
+        if kwargs:
+            assert name in OBJECTS, f"{route} takes {kwargs}: add an OBJECTS entry for {name}"
+        for method in METHODS:
+            for caller, cell in MATRIX[(name, method)].items():
+                if kwargs:
+                    assert isinstance(cell, tuple) and len(cell) == 2, (name, method, caller)
+                else:
+                    assert isinstance(cell, int), (name, method, caller)
+
+
+def test_the_matrix_has_no_stale_rows():
+    names = {name for name, _route, _kwargs in api_url_patterns()}
+
+    stale = sorted({name for name, _method in MATRIX} - names)
+    assert stale == [], f"MATRIX rows for URLs that no longer exist: {stale}"
+    assert set(OBJECTS) <= names
+    for key, cells in MATRIX.items():
+        assert tuple(cells) == CALLERS, key
+        assert key[1] in METHODS, key
+
+
+# --- every endpoint, method and role ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "method"), list(MATRIX), ids=lambda v: str(v))
+def test_each_role_gets_the_status_of_the_matrix(api, world, name, method):
+    # Given a caller of each role, when each makes the call (on an object inside and one
+    # outside its scope, where the URL addresses one)
+    expected = MATRIX[(name, method)]
+    actual = {}
+    for caller in CALLERS:
+        if name in OBJECTS:
+            inside, outside = OBJECTS[name](world)
+            actual[caller] = (
+                call(api, world, caller, name, method, inside),
+                call(api, world, caller, name, method, outside),
+            )
+        else:
+            actual[caller] = call(api, world, caller, name, method, None)
+
+    # Then each gets what the matrix says
+    assert actual == expected
+
+
+# --- lists and objects never leak ------------------------------------------------------
+
+
+def in_scope(code: str | None, scope: str | None) -> bool:
+    """Whether a region code lies in a scope (None: the nation), by the dotted prefix."""
+    if scope is None:
+        return True
+    return code is not None and (code == scope or code.startswith(scope + "."))
+
+
+@pytest.fixture
+def population(make_user):
+    """Users all over: in Kab. Pekalongan and around it, and look-alike codes elsewhere."""
+    specs = [
+        (Role.VILLAGE_OPERATOR, KWAYANGAN),
+        (Role.VILLAGE_OPERATOR, BLACANAN),
+        (Role.DISTRICT_VIEWER, KEDUNGWUNI),
+        (Role.DISTRICT_VIEWER, "33.26.17"),
+        (Role.PMD_AUDITOR, KAB_PEKALONGAN),
+        (Role.BPJS_OFFICER, KAB_PEKALONGAN),
+        (Role.VILLAGE_OPERATOR, CIRAHAB),
+        (Role.DISTRICT_VIEWER, "33.02.01"),
+        (Role.PMD_AUDITOR, BANYUMAS),
+        (Role.VILLAGE_OPERATOR, MEDONO),
+        (Role.BPJS_OFFICER, "33.75"),
+        (Role.DISTRICT_VIEWER, "35.26.13"),  # Bangkalan: the same digits, another province
+        (Role.ADMIN, None),
+    ]
+    return [
+        make_user(role, scope, username=f"warga_{index:02d}")
+        for index, (role, scope) in enumerate(specs)
+    ]
+
+
+def sample_villages() -> list[str]:
+    """Villages at every distance from Kwayangan: same district, regency, province, nation."""
+    # 35.26.13.2008 is Kwayangan's code in another province (Pacentan, Kab. Bangkalan).
+    samples = {KWAYANGAN, BLACANAN, CIRAHAB, MEDONO, "35.26.13.2008"}
+    villages = Region.objects.filter(level=Level.VILLAGE)
+    for prefix in ("33.26.13.", "33.26.", "33.02.", "31."):
+        samples.add(villages.filter(code__startswith=prefix).order_by("-code").first().code)
+    return sorted(samples)
+
+
+VILLAGE_FILTERS = [
+    {},
+    {"province": "33"},
+    {"regency": BANYUMAS},
+    {"district": "33.02.01"},
+    {"regency": KAB_PEKALONGAN},
+    {"search": "Cirahab"},
+    {"search": "33.0"},
+    {"search": CIRAHAB},
+    {"kind": "kelurahan"},
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_villages_list_only_the_callers_scope(api, make_user, role):
+    # Given a caller of this role
+    scope = DEFAULT_SCOPE[role]
+    client = api(make_user(Role(role)))
+
+    # When they list villages with any filter, including ones pointing elsewhere
+    for params in VILLAGE_FILTERS:
+        response = client.get("/api/v1/villages/", {**params, "page_size": 500})
+        assert response.status_code == 200, params
+
+        # Then every village returned lies inside their scope
+        returned = [r["code"] for r in response.json()["results"]]
+        leaked = [code for code in returned if not in_scope(code, scope)]
+        assert leaked == [], (params, leaked)
+
+    # And, unfiltered, they get all of the villages inside it (none missing)
+    if scope is not None:
+        expected = set(
+            Region.objects.filter(level=Level.VILLAGE, code__startswith=scope + ".").values_list(
+                "code", flat=True
+            )
+        ) | ({scope} if len(scope) == 13 else set())
+        response = client.get("/api/v1/villages/", {"page_size": 500})
+        assert {r["code"] for r in response.json()["results"]} == expected
+        assert response.json()["count"] == len(expected)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_village_details_exist_only_inside_the_callers_scope(api, make_user, role):
+    scope = DEFAULT_SCOPE[role]
+    client = api(make_user(Role(role)))
+
+    actual = {
+        code: client.get(f"/api/v1/villages/{code}/").status_code for code in sample_villages()
+    }
+
+    expected = {code: 200 if in_scope(code, scope) else 404 for code in actual}
+    assert actual == expected
+
+
+USER_FILTERS = [
+    {},
+    {"scope": BANYUMAS},
+    {"scope": "33"},
+    {"role": "pmd_auditor"},
+    {"role": "admin"},
+    {"search": "warga"},
+    {"is_active": "true"},
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_users_list_only_the_callers_scope(api, population, make_user, role):
+    # Given users all over the country, and a caller of this role
+    scope = DEFAULT_SCOPE[role]
+    client = api(make_user(Role(role), username="pemanggil"))
+    everyone = population + [User.objects.get(username="pemanggil")]
+
+    for params in USER_FILTERS:
+        response = client.get("/api/v1/users/", {**params, "page_size": 500})
+
+        # Then roles that do not manage users see nothing at all
+        if role not in (PMD, ADMIN):
+            assert response.status_code == 403, params
+            assert "results" not in response.json()
+            continue
+
+        # And the others only see users whose scope lies inside theirs
+        assert response.status_code == 200, params
+        leaked = [
+            (r["username"], r["scope_code"])
+            for r in response.json()["results"]
+            if not in_scope(r["scope_code"], scope)
+        ]
+        assert leaked == [], (params, leaked)
+
+    # And, unfiltered, they see every such user
+    if role in (PMD, ADMIN):
+        response = client.get("/api/v1/users/", {"page_size": 500})
+        expected = {
+            u.username for u in everyone if in_scope(u.scope.code if u.scope else None, scope)
+        }
+        assert {r["username"] for r in response.json()["results"]} == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_user_details_exist_only_inside_the_callers_scope(api, population, make_user, role):
+    scope = DEFAULT_SCOPE[role]
+    client = api(make_user(Role(role)))
+
+    actual = {
+        user.username: client.get(f"/api/v1/users/{user.pk}/").status_code for user in population
+    }
+
+    if role in (PMD, ADMIN):
+        expected = {
+            user.username: 200 if in_scope(user.scope and user.scope.code, scope) else 404
+            for user in population
+        }
+    else:
+        expected = {user.username: 403 for user in population}
+    assert actual == expected

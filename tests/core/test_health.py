@@ -13,12 +13,15 @@ def test_healthz_reports_database_and_broker(client):
     assert body["broker"] == "eager"
 
 
-def test_healthz_is_503_when_the_broker_is_unreachable(client, settings):
+def test_healthz_is_503_when_the_broker_is_unreachable(client, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from jamsostek.celery import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    unreachable = "redis://127.0.0.1:1/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
     previous = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_url = unreachable
     try:
         response = client.get("/healthz")
     finally:

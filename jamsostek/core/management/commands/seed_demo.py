@@ -30,7 +30,7 @@ class Command(BaseCommand):
         created = sum(a.created for a in accounts)
         self.stdout.write(
             f"Demo data: {created} users created, {len(accounts) - created} "
-            f"already there; {seats} village seat counts added."
+            f"already there; {seats} village seat counts and {members} members added."
         )
         self.stdout.write("")
         self.stdout.write(

@@ -41,7 +41,9 @@ class RateSerializer(serializers.ModelSerializer):
 
 
 class RateFilter(django_filters.FilterSet):
-    on = django_filters.DateFilter(method="filter_on", label="the day (default: today)")
+    on = django_filters.DateFilter(
+        method="filter_on", input_formats=["%Y-%m-%d"], label="the day, YYYY-MM-DD (default: today)"
+    )
 
     class Meta:
         model = Rate

@@ -106,9 +106,12 @@ class MemberUpdateSerializer(MemberWriteSerializer):
         help_text="why: written to the member's history",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["enrollment"].partial = True
+    def validate_roles(self, value):
+        # A PATCH is partial, which DRF extends to nested roles; a role still needs its
+        # category, so the roles sent are checked as a whole list.
+        full = RoleSerializer(data=self.initial_data.get("roles"), many=True)
+        full.is_valid(raise_exception=True)
+        return full.validated_data
 
 
 # --- read bodies ------------------------------------------------------------------------
@@ -221,7 +224,7 @@ class HistorySerializer(serializers.Serializer):
 
 class ActivateSerializer(serializers.Serializer):
     kpj_number = serializers.RegexField(
-        r"^\d{11}$", error_messages={"invalid": _("A KPJ number is 11 digits.")}
+        r"^[0-9]{11}\Z", error_messages={"invalid": _("A KPJ number is 11 digits.")}
     )
     effective_from = serializers.DateField()
 
@@ -276,7 +279,10 @@ class MemberFilter(django_filters.FilterSet):
         return selectors.filter_by_enrollment(queryset, **{name: value})
 
     def filter_search(self, queryset, name, value):
-        return selectors.search_members(queryset, value)
+        by_nik = getattr(self.request, "user", None) is not None and (
+            self.request.user.role in FULL_NIK_ROLES
+        )
+        return selectors.search_members(queryset, value, by_nik=by_nik)
 
 
 # --- views ------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-NIK_PATTERN = re.compile(r"^\d{16}$")
+# ASCII digits only: \d would also accept Arabic-Indic or fullwidth digits.
+NIK_PATTERN = re.compile(r"[0-9]{16}")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class NikCheck:
 
 
 def split_nik(nik: str) -> NikParts | None:
-    if not NIK_PATTERN.match(nik or ""):
+    if not NIK_PATTERN.fullmatch(nik or ""):
         return None
     return NikParts(
         province=nik[0:2],

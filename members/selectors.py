@@ -51,12 +51,22 @@ def filter_by_category(queryset: QuerySet[Member], category: str) -> QuerySet[Me
     )
 
 
-def search_members(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
-    """Digits: the start of a NIK or a KPJ number. Anything else: part of the name."""
+def search_members(
+    queryset: QuerySet[Member], text: str, *, by_nik: bool = True
+) -> QuerySet[Member]:
+    """Digits: the start of a NIK or a KPJ number. Anything else: part of the name.
+
+    ``by_nik=False`` for callers who see NIKs masked: searching by prefix would let them
+    read the hidden digits one at a time.
+    """
     text = text.strip()
-    if text.isdigit():
-        kpj = Exists(Enrollment.objects.filter(member=OuterRef("pk"), kpj_number__startswith=text))
-        return queryset.filter(Q(nik__startswith=text) | kpj)
+    if text.isascii() and text.isdigit():
+        match = Exists(
+            Enrollment.objects.filter(member=OuterRef("pk"), kpj_number__startswith=text)
+        )
+        if by_nik:
+            match = match | Q(nik__startswith=text)
+        return queryset.filter(match)
     return queryset.filter(full_name__icontains=text)
 
 

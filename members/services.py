@@ -321,7 +321,8 @@ def member_update(*, actor, member: Member, reason: str = "", **data) -> Outcome
     warnings: list[dict] = []
     identity = {k: data[k] for k in ("nik", "birth_date", "sex") if k in data}
     changed_identity = {k: v for k, v in identity.items() if getattr(member, k) != v}
-    if changed_identity and enrollment and enrollment.status in (Status.ACTIVE, Status.LAPSED):
+    # Frozen once BPJS has covered the person under this identity, even if that ended since.
+    if changed_identity and member.enrollments.filter(effective_from__isnull=False).exists():
         raise ApplicationError(
             _(
                 "NIK, birth date and sex cannot change once BPJS has enrolled the member; ask "
@@ -449,23 +450,34 @@ def enrollment_transition(
     effective_from: datetime.date | None = None,
     ended_on: datetime.date | None = None,
     end_reason: str | None = None,
+    action: str | None = None,
 ) -> Enrollment:
-    """Move an enrollment along the lifecycle, by the table in ``TRANSITIONS`` only."""
+    """Move an enrollment along the lifecycle, by the table in ``TRANSITIONS`` only.
+
+    ``action`` names what the caller means (``"activate"``): a pair the table gives another
+    name (lapsed → active is a reactivation, by paying arrears) is then refused too.
+    """
     enrollment = (
         Enrollment.objects.select_for_update().select_related("member").get(pk=enrollment.pk)
     )
     source = enrollment.status
-    action = TRANSITIONS.get((source, to))
-    if action is None:
+    allowed = TRANSITIONS.get((source, to))
+    if allowed is None or (action is not None and action != allowed):
         raise ApplicationError(
             _("An enrollment that is %(from)s cannot become %(to)s.")
             % {"from": Status(source).label.lower(), "to": Status(to).label.lower()},
             code="invalid_transition",
             status_code=409,
         )
+    action = allowed
     changes: dict[str, list] = {"status": [source, to]}
     if action == "activate":
-        if Enrollment.objects.filter(kpj_number=kpj_number).exclude(pk=enrollment.pk).exists():
+        # A KPJ number is a person's card: theirs again when they come back, nobody else's.
+        if (
+            Enrollment.objects.filter(kpj_number=kpj_number)
+            .exclude(member_id=enrollment.member_id)
+            .exists()
+        ):
             raise ConflictError(
                 _("KPJ number %(kpj)s belongs to another participant.") % {"kpj": kpj_number},
                 code="kpj_taken",
@@ -500,6 +512,12 @@ def enrollment_transition(
         with transaction.atomic():
             enrollment.save()
     except IntegrityError as exc:
+        # Only a KPJ taken meanwhile by a concurrent activation is the caller's conflict.
+        taken = kpj_number and (
+            Enrollment.objects.filter(kpj_number=kpj_number).exclude(pk=enrollment.pk).exists()
+        )
+        if not taken:
+            raise
         raise ConflictError(
             _("KPJ number %(kpj)s belongs to another participant.") % {"kpj": kpj_number},
             code="kpj_taken",
@@ -531,6 +549,7 @@ def enrollment_activate(
         actor=actor,
         kpj_number=kpj_number,
         effective_from=effective_from,
+        action="activate",
     )
 
 

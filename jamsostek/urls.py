@@ -8,6 +8,7 @@ from contributions.api import RateViewSet
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
 from members.api import MemberViewSet
+from members.io_api import ImportJobViewSet
 from villages.api import RegionViewSet, VillageViewSet
 
 router = DefaultRouter()
@@ -15,6 +16,7 @@ router.include_format_suffixes = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("villages", VillageViewSet, basename="village")
 router.register("users", UserViewSet, basename="user")
+router.register("members/import-jobs", ImportJobViewSet, basename="import-job")
 router.register("members", MemberViewSet, basename="member")
 router.register("rates", RateViewSet, basename="rate")
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jamsostek.core.admin import ScopedAdmin
 
-from .models import Enrollment, Member, MemberEvent, MemberRole
+from .models import Enrollment, ImportJob, Member, MemberEvent, MemberRole
 from .nik import mask_nik
 
 
@@ -85,3 +85,36 @@ class MemberAdmin(ScopedAdmin):
     @admin.display(description="NIK")
     def masked_nik(self, member):
         return mask_nik(member.nik)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Spreadsheet imports, for support: read-only; users see their own through the API."""
+
+    list_display = [
+        "pk",
+        "filename",
+        "created_by",
+        "status",
+        "rows_done",
+        "rows_total",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and getattr(request.user, "role", None) == "admin"
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from jamsostek.core.errors import ApplicationError
 from jamsostek.core.permissions import roles
 
 from . import selectors, services
+from .io_api import MemberIOMixin
 from .models import (
     EndReason,
     FundingSource,
@@ -138,13 +141,15 @@ class EnrollmentSerializer(serializers.Serializer):
     )
 
     def _detail(self, enrollment):
-        if enrollment.status == Status.ENDED:
-            return None
-        table = self.context.get("rate_table") or RateTable.for_month(timezone.localdate())
-        try:
-            return table.contribution(Terms.of(enrollment))
-        except ApplicationError:
-            return None
+        # Asked for twice per enrollment (total and detail): priced once.
+        if not hasattr(enrollment, "_contribution"):
+            enrollment._contribution = None
+            if enrollment.status != Status.ENDED:
+                table = self.context.get("rate_table") or RateTable.for_month(timezone.localdate())
+                # No rate in force (a date outside the schedule): no figure rather than a 500.
+                with contextlib.suppress(ApplicationError):
+                    enrollment._contribution = table.contribution(Terms.of(enrollment))
+        return enrollment._contribution
 
     def get_monthly_contribution(self, enrollment) -> int | None:
         detail = self._detail(enrollment)
@@ -154,12 +159,23 @@ class EnrollmentSerializer(serializers.Serializer):
         return self._detail(enrollment)
 
 
+class ShownEnrollmentSerializer(EnrollmentSerializer):
+    """The member's enrollment as a nested field: bound once per list, not once per row."""
+
+    def get_attribute(self, member):
+        return selectors.shown_enrollment(member)
+
+
 class MemberSerializer(serializers.ModelSerializer):
     village = serializers.CharField(source="village.code")
     village_name = serializers.CharField(source="village.name")
     nik_masked = serializers.SerializerMethodField()
     roles = RoleSerializer(many=True)
-    enrollment = serializers.SerializerMethodField()
+    enrollment = ShownEnrollmentSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="the open enrollment, else the latest ended one; null if none",
+    )
 
     class Meta:
         model = Member
@@ -182,12 +198,6 @@ class MemberSerializer(serializers.ModelSerializer):
 
     def get_nik_masked(self, member) -> str:
         return mask_nik(member.nik)
-
-    def get_enrollment(self, member) -> EnrollmentSerializer(allow_null=True):
-        enrollment = selectors.shown_enrollment(member)
-        if enrollment is None:
-            return None
-        return EnrollmentSerializer(enrollment, context=self.context).data
 
 
 class MemberDetailSerializer(MemberSerializer):
@@ -330,7 +340,9 @@ CREATE_EXAMPLE = OpenApiExample(
     ),
     destroy=extend_schema(summary="Delete a registration made by mistake (drafts only)"),
 )
-class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MemberViewSet(
+    MemberIOMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
     lookup_value_regex = r"\d+"

@@ -171,10 +171,13 @@ class Enrollment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    kpj_number = models.CharField(
-        _("KPJ number"), max_length=11, null=True, blank=True, unique=True
+    # The participant's card number: theirs again if they return (see enrollment_kpj_one_open).
+    kpj_number = models.CharField(  # noqa: DJ001 - null until BPJS assigns it
+        _("KPJ number"), max_length=11, null=True, blank=True, db_index=True
     )
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    # Set when BPU protection lapsed for arrears; months from then on are not billed.
+    lapsed_on = models.DateField(_("lapsed on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(  # noqa: DJ001 - null is the API's 'not applicable', checked by constraints
         _("end reason"), max_length=12, choices=EndReason.choices, null=True, blank=True
@@ -192,6 +195,13 @@ class Enrollment(models.Model):
                 fields=["member"],
                 condition=~Q(status="ended"),
                 name="enrollment_one_open_per_member",
+            ),
+            # A card number is on one open enrollment at a time (a returning member reuses
+            # theirs; the service refuses another member's).
+            models.UniqueConstraint(
+                fields=["kpj_number"],
+                condition=Q(kpj_number__isnull=False) & ~Q(status="ended"),
+                name="enrollment_kpj_one_open",
             ),
             models.CheckConstraint(
                 name="enrollment_jkk_jkm_mandatory", condition=Q(jkk=True, jkm=True)
@@ -231,6 +241,10 @@ class Enrollment(models.Model):
                 name="enrollment_active_has_kpj",
                 condition=~Q(status__in=["active", "lapsed"])
                 | Q(kpj_number__isnull=False, effective_from__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="enrollment_lapsed_has_date",
+                condition=~Q(status="lapsed") | Q(lapsed_on__isnull=False),
             ),
             models.CheckConstraint(
                 name="enrollment_ended_has_reason",
@@ -281,3 +295,52 @@ class MemberEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import too large to run inside the request, run by a Celery task.
+
+    Not scoped by region (one file may hold several villages): a user sees only the jobs
+    they started, an admin all of them; the rows themselves are checked against the
+    user's scope when imported.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    partial = models.BooleanField(_("partial"), default=False)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    # The language the user asked in: the task writes the row errors in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="importjob_status_valid",
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

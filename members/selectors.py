@@ -1,6 +1,6 @@
 """Reads of members, with what their API bodies need already joined."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from jamsostek.core.scoping import scope_queryset
 
@@ -27,16 +27,22 @@ def shown_enrollment(member: Member) -> Enrollment | None:
     return enrollments[0] if enrollments else None
 
 
-def _open(**filters):
-    return Exists(
-        Enrollment.objects.filter(member=OuterRef("pk"), status__in=OPEN_STATUSES, **filters)
-    )
+# Filters on related rows are uncorrelated ``pk IN (SELECT member_id …)`` subqueries: a
+# correlated EXISTS let SQLite's planner scan every matching enrollment once per member
+# (12.8 s for a status filter over 10,000 members, against milliseconds this way).
+
+
+def _members_with(model, **filters) -> Q:
+    return Q(pk__in=model.objects.filter(**filters).values("member_id"))
+
+
+def _open(**filters) -> Q:
+    return _members_with(Enrollment, status__in=OPEN_STATUSES, **filters)
 
 
 def filter_by_status(queryset: QuerySet[Member], status: str) -> QuerySet[Member]:
     if status == Status.ENDED:
-        ended = Exists(Enrollment.objects.filter(member=OuterRef("pk"), status=Status.ENDED))
-        return queryset.filter(ended & ~_open())
+        return queryset.filter(_members_with(Enrollment, status=Status.ENDED) & ~_open())
     return queryset.filter(_open(status=status))
 
 
@@ -46,9 +52,7 @@ def filter_by_enrollment(queryset: QuerySet[Member], **filters) -> QuerySet[Memb
 
 
 def filter_by_category(queryset: QuerySet[Member], category: str) -> QuerySet[Member]:
-    return queryset.filter(
-        Exists(MemberRole.objects.filter(member=OuterRef("pk"), category=category))
-    )
+    return queryset.filter(_members_with(MemberRole, category=category))
 
 
 def search_members(
@@ -61,9 +65,7 @@ def search_members(
     """
     text = text.strip()
     if text.isascii() and text.isdigit():
-        match = Exists(
-            Enrollment.objects.filter(member=OuterRef("pk"), kpj_number__startswith=text)
-        )
+        match = _members_with(Enrollment, kpj_number__startswith=text)
         if by_nik:
             match = match | Q(nik__startswith=text)
         return queryset.filter(match)

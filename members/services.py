@@ -192,9 +192,10 @@ def _duplicate_nik(actor, nik: str) -> ConflictError:
             _("This NIK is already registered in %(village)s (%(code)s).")
             % {"village": existing.village.name, "code": existing.village.code},
             code="nik_registered",
+            attr="nik",
             extra={"member": existing.pk},
         )
-    return ConflictError(_("This NIK is already registered."), code="nik_registered")
+    return ConflictError(_("This NIK is already registered."), code="nik_registered", attr="nik")
 
 
 # --- history ----------------------------------------------------------------------------
@@ -451,6 +452,7 @@ def enrollment_transition(
     ended_on: datetime.date | None = None,
     end_reason: str | None = None,
     action: str | None = None,
+    on: datetime.date | None = None,
 ) -> Enrollment:
     """Move an enrollment along the lifecycle, by the table in ``TRANSITIONS`` only.
 
@@ -492,6 +494,12 @@ def enrollment_transition(
         changes["effective_from"] = [_as_json(enrollment.effective_from), _as_json(effective_from)]
         enrollment.kpj_number = kpj_number
         enrollment.effective_from = effective_from
+    elif action == "lapse":
+        enrollment.lapsed_on = on or timezone.localdate()
+        changes["lapsed_on"] = [None, _as_json(enrollment.lapsed_on)]
+    elif action == "reactivate":
+        changes["lapsed_on"] = [_as_json(enrollment.lapsed_on), None]
+        enrollment.lapsed_on = None
     elif action == "end":
         if ended_on > timezone.localdate():
             raise ApplicationError(

@@ -268,5 +268,8 @@ LOGGING = {
 }
 
 # --- Domain ---------------------------------------------------------------------------
+# Spreadsheet imports with more rows than this run as a Celery job (202 + a job to poll).
+IMPORT_SYNC_LIMIT = env.int("IMPORT_SYNC_LIMIT", default=2000)
+
 # The default "1 Desa 100 Pekerja Rentan" target for a village.
 DEFAULT_RENTAN_TARGET = 100

@@ -58,17 +58,35 @@ def main() -> None:
         "/api/v1/regions/?level=village&page_size=500",
         "/api/v1/villages/?regency=33.26&page_size=500",
     ):
-        client.get(path)  # warm up
-        timings = []
-        for _ in range(15):
-            started = time.perf_counter()
-            response = client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.content[:200]
-        print(
-            f"GET {path:<48} median {statistics.median(timings):6.1f} ms "
-            f"(p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms, n={len(timings)})"
-        )
+        latency(client, path)
+
+    # Members: a 10,000-row spreadsheet import, then the list over those rows.
+    from tests.bench.import_bench import bench_import
+
+    bench_import(10_000)
+    for path in (
+        "/api/v1/members/?page_size=500",
+        "/api/v1/members/?page_size=500&status=draft&search=warga",
+        "/api/v1/members/?page_size=50",
+    ):
+        latency(client, path)
+
+
+def latency(client, path: str, runs: int = 15) -> float:
+    """Median milliseconds of ``runs`` GETs of ``path`` after one warm-up; printed."""
+    client.get(path)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:200]
+    median = statistics.median(timings)
+    print(
+        f"GET {path:<56} median {median:6.1f} ms "
+        f"(p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms, n={runs})"
+    )
+    return median
 
 
 if __name__ == "__main__":

@@ -367,7 +367,7 @@ def test_api_nik_registered_outside_the_scope_is_409_without_saying_where(
     # Then 409 says only that it is registered: not which village, not its code
     assert response.status_code == 409
     assert response.json()["errors"] == [
-        {"code": "nik_registered", "detail": "This NIK is already registered.", "attr": None}
+        {"code": "nik_registered", "detail": "This NIK is already registered.", "attr": "nik"}
     ]
     text = response.content.decode()
     assert cirahab.name not in text

@@ -4,7 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from contributions.api import RateViewSet
+from contributions.api import (
+    ArrearsViewSet,
+    BillViewSet,
+    BudgetViewSet,
+    ClaimViewSet,
+    PaymentViewSet,
+    RateViewSet,
+)
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
 from members.api import MemberViewSet
@@ -19,6 +26,11 @@ router.register("users", UserViewSet, basename="user")
 router.register("members/import-jobs", ImportJobViewSet, basename="import-job")
 router.register("members", MemberViewSet, basename="member")
 router.register("rates", RateViewSet, basename="rate")
+router.register("bills", BillViewSet, basename="bill")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("arrears", ArrearsViewSet, basename="arrears")
+router.register("budgets", BudgetViewSet, basename="budget")
+router.register("claims", ClaimViewSet, basename="claim")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

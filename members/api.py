@@ -136,6 +136,12 @@ class EnrollmentSerializer(serializers.Serializer):
     monthly_contribution = serializers.SerializerMethodField(
         help_text="rupiah a month, employer and worker shares together, at this month's rates"
     )
+    arrears_months = serializers.IntegerField(
+        default=0, help_text="months of overdue bills this member is on"
+    )
+    arrears_amount = serializers.IntegerField(
+        default=0, help_text="rupiah of this member's lines on overdue bills"
+    )
     contribution_detail = serializers.SerializerMethodField(
         help_text="{program: {employer: n, worker: n}}"
     )
@@ -163,7 +169,11 @@ class ShownEnrollmentSerializer(EnrollmentSerializer):
     """The member's enrollment as a nested field: bound once per list, not once per row."""
 
     def get_attribute(self, member):
-        return selectors.shown_enrollment(member)
+        enrollment = selectors.shown_enrollment(member)
+        if enrollment is not None:
+            enrollment.arrears_months = getattr(member, "arrears_months", 0)
+            enrollment.arrears_amount = getattr(member, "arrears_amount", 0)
+        return enrollment
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -263,6 +273,9 @@ class MemberFilter(django_filters.FilterSet):
         method="filter_search", label="part of the name, or the start of a NIK or KPJ"
     )
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    in_arrears = django_filters.BooleanFilter(
+        method="filter_in_arrears", label="on an overdue bill"
+    )
 
     class Meta:
         model = Member
@@ -277,6 +290,7 @@ class MemberFilter(django_filters.FilterSet):
             "is_perisai",
             "search",
             "updated_since",
+            "in_arrears",
         ]
 
     def filter_category(self, queryset, name, value):
@@ -287,6 +301,9 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_enrollment(self, queryset, name, value):
         return selectors.filter_by_enrollment(queryset, **{name: value})
+
+    def filter_in_arrears(self, queryset, name, value):
+        return selectors.filter_in_arrears(queryset, value)
 
     def filter_search(self, queryset, name, value):
         by_nik = getattr(self.request, "user", None) is not None and (

@@ -8,13 +8,28 @@ from .models import OPEN_STATUSES, Enrollment, Member, MemberEvent, MemberRole, 
 
 
 def members_for(user) -> QuerySet[Member]:
-    """Members inside ``user``'s scope, roles and enrollments prefetched (newest first)."""
-    return scope_queryset(
-        Member.objects.select_related("village").prefetch_related(
-            Prefetch("roles", queryset=MemberRole.objects.order_by("pk")),
-            Prefetch("enrollments", queryset=Enrollment.objects.order_by("-pk")),
-        ),
-        user,
+    """Members inside ``user``'s scope, roles and enrollments prefetched (newest first),
+    with their arrears (``arrears_months``, ``arrears_amount``) annotated."""
+    from contributions.selectors import member_arrears
+
+    return member_arrears(
+        scope_queryset(
+            Member.objects.select_related("village").prefetch_related(
+                Prefetch("roles", queryset=MemberRole.objects.order_by("pk")),
+                Prefetch("enrollments", queryset=Enrollment.objects.order_by("-pk")),
+            ),
+            user,
+        )
+    )
+
+
+def filter_in_arrears(queryset: QuerySet[Member], value: bool) -> QuerySet[Member]:
+    from contributions.selectors import members_in_arrears_q
+
+    return (
+        queryset.filter(members_in_arrears_q())
+        if value
+        else queryset.exclude(members_in_arrears_q())
     )
 
 

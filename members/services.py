@@ -531,6 +531,11 @@ def enrollment_transition(
             code="kpj_taken",
         ) from exc
     _touch(enrollment.member)
+    if action in ("activate", "reactivate"):
+        # Bill the months it is now covered for (a mid-month activation joins that bill).
+        from contributions.tasks import bill_enrollment
+
+        transaction.on_commit(lambda pk=enrollment.pk: bill_enrollment.delay(pk))
     _record(
         enrollment.member,
         actor=actor,

@@ -109,19 +109,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('path', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('response_status', models.PositiveSmallIntegerField()),
-                ('response_body', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-        ),
-        migrations.CreateModel(
             name='Payment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -227,10 +214,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='budget',
             constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2015), ('year__lte', 2100)), name='budget_year_plausible'),
-        ),
-        migrations.AddConstraint(
-            model_name='idempotencykey',
-            constraint=models.UniqueConstraint(fields=('user', 'key'), name='idempotencykey_one_per_user'),
         ),
         migrations.AddIndex(
             model_name='payment',

@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "RiskClassEnum": "members.models.RiskClass",
         "OccupationEnum": "members.models.Occupation",
         "SexEnum": "members.models.Sex",
+        "BillStatusEnum": "contributions.models.BillStatus",
+        "PaymentStatusEnum": "contributions.models.PaymentStatus",
         # The error bodies' enums (drf-standardized-errors' documented overrides).
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
@@ -246,6 +248,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # The month's bills, on the 1st (a second run creates nothing new).
+    "generate-bills": {
+        "task": "contributions.generate_bills",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Overdue bills, BPU lapses and reactivations, every night.
+    "arrears-rules": {
+        "task": "contributions.apply_arrears_rules",
+        "schedule": crontab(minute=30, hour=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Proves beat and a worker are alive: /healthz shows when it last ran.
     "heartbeat": {
         "task": "core.heartbeat",
@@ -270,6 +284,23 @@ LOGGING = {
 # --- Domain ---------------------------------------------------------------------------
 # Spreadsheet imports with more rows than this run as a Celery job (202 + a job to poll).
 IMPORT_SYNC_LIMIT = env.int("IMPORT_SYNC_LIMIT", default=2000)
+
+# The first month this system bills: months before it were settled outside it, so a
+# backdated activation does not turn years of history into arrears.
+BILLING_START = env.str("BILLING_START", default="2025-01")
+# Late PU payment: this percent of the amount due per started month late, on the next bill,
+# for bills of these funding sources (whether a village counts as a state employer, which
+# would be exempt, is unsettled: remove sources here to exempt them).
+LATE_PENALTY_PERCENT = env.float("LATE_PENALTY_PERCENT", default=2.0)
+LATE_PENALTY_FUNDING_SOURCES = env.list(
+    "LATE_PENALTY_FUNDING_SOURCES", default=["add", "apbdes", "apbd", "mandiri", "csr"]
+)
+# BPU: more than this many consecutive unpaid months lapses the enrollment; paying the
+# arrears within REACTIVATION_WINDOW_DAYS of the lapse makes it active again.
+LAPSE_AFTER_UNPAID_MONTHS = env.int("LAPSE_AFTER_UNPAID_MONTHS", default=3)
+REACTIVATION_WINDOW_DAYS = env.int("REACTIVATION_WINDOW_DAYS", default=90)
+# Payment evidence uploads: image (JPEG, PNG) or PDF, checked by content, at most this size.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 
 # The default "1 Desa 100 Pekerja Rentan" target for a village.
 DEFAULT_RENTAN_TARGET = 100

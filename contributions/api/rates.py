@@ -5,8 +5,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from .models import Rate
-from .rates import in_force
+from ..models import Rate
+from ..rates import in_force
 
 
 class RateSerializer(serializers.ModelSerializer):

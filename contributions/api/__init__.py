@@ -1,0 +1,17 @@
+"""The money endpoints, one module each."""
+
+from .arrears import ArrearsViewSet
+from .bills import BillViewSet
+from .budgets import BudgetViewSet
+from .claims import ClaimViewSet
+from .payments import PaymentViewSet
+from .rates import RateViewSet
+
+__all__ = [
+    "ArrearsViewSet",
+    "BillViewSet",
+    "BudgetViewSet",
+    "ClaimViewSet",
+    "PaymentViewSet",
+    "RateViewSet",
+]

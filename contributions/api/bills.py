@@ -1,0 +1,194 @@
+"""/bills/: monthly bills per village, funding source and segment; /bills/generate/."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jamsostek.accounts.models import Role
+from jamsostek.core.errors import ApplicationError
+from jamsostek.core.permissions import roles
+from jamsostek.core.scoping import region_in_scope
+from members.models import FundingSource, Segment
+from villages.models import Level, Region
+
+from .. import selectors
+from ..models import Bill, BillStatus
+from ..periods import format_period
+from ..services.billing import bills_generate, villages_in
+from .common import PeriodField, RegionCodeFilters
+
+
+class BillLineSerializer(serializers.Serializer):
+    member = serializers.IntegerField(source="member_id")
+    member_name = serializers.CharField(source="member.full_name")
+    enrollment = serializers.IntegerField(source="enrollment_id")
+    programs = serializers.SerializerMethodField(help_text="{program: rupiah, both shares}")
+    detail = serializers.DictField(help_text="{program: {employer: n, worker: n}}")
+    employer_amount = serializers.IntegerField()
+    worker_amount = serializers.IntegerField()
+    amount = serializers.IntegerField()
+
+    def get_programs(self, line) -> dict[str, int]:
+        return {p: s["employer"] + s["worker"] for p, s in line.detail.items()}
+
+
+class PenaltySerializer(serializers.Serializer):
+    late_bill = serializers.IntegerField(source="late_bill_id")
+    late_period = PeriodField(source="late_bill.period")
+    months = serializers.IntegerField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    amount = serializers.IntegerField()
+
+
+class BillSerializer(serializers.ModelSerializer):
+    village = serializers.CharField(source="village.code")
+    village_name = serializers.CharField(source="village.name")
+    period = PeriodField()
+    outstanding = serializers.IntegerField()
+
+    class Meta:
+        model = Bill
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "period",
+            "funding_source",
+            "segment",
+            "due_date",
+            "lines_amount",
+            "penalty_amount",
+            "amount",
+            "paid_amount",
+            "outstanding",
+            "status",
+            "over_budget",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BillDetailSerializer(BillSerializer):
+    lines = BillLineSerializer(many=True)
+    penalties = PenaltySerializer(many=True)
+
+    class Meta(BillSerializer.Meta):
+        fields = [*BillSerializer.Meta.fields, "lines", "penalties"]
+
+
+class BillFilter(RegionCodeFilters):
+    period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
+    year = django_filters.NumberFilter(field_name="period__year")
+    status = django_filters.ChoiceFilter(choices=BillStatus.choices)
+    segment = django_filters.ChoiceFilter(choices=Segment.choices)
+    funding_source = django_filters.ChoiceFilter(choices=FundingSource.choices)
+    over_budget = django_filters.BooleanFilter()
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Bill
+        fields = [
+            "village",
+            "district",
+            "regency",
+            "period",
+            "year",
+            "status",
+            "segment",
+            "funding_source",
+            "over_budget",
+            "updated_since",
+        ]
+
+    def filter_period(self, queryset, name, value):
+        from ..periods import parse_period
+
+        return queryset.filter(period=parse_period(value))
+
+
+class GenerateSerializer(serializers.Serializer):
+    period = PeriodField()
+    village = serializers.CharField(required=False, help_text="one village's code")
+    regency = serializers.CharField(required=False, help_text="a regency's code")
+
+
+class GenerateResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    bills_created = serializers.IntegerField()
+    lines_added = serializers.IntegerField()
+    penalties_added = serializers.IntegerField()
+    bills = serializers.IntegerField(help_text="bills of the period in the scope afterwards")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Monthly bills inside your scope"),
+    retrieve=extend_schema(
+        summary="One bill with its lines and penalties", responses=BillDetailSerializer
+    ),
+)
+class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = BillFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.bill_detail_for(self.request.user)
+        return selectors.bills_for(self.request.user)
+
+    def get_serializer_class(self):
+        return BillDetailSerializer if self.action == "retrieve" else BillSerializer
+
+    def get_permissions(self):
+        if self.action == "generate":
+            return [roles(Role.PMD_AUDITOR, Role.ADMIN)()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=GenerateSerializer,
+        responses=GenerateResultSerializer,
+        summary="Bill a month (pmd_auditor, admin); running it twice creates nothing new",
+        examples=[
+            OpenApiExample(
+                "a regency", request_only=True, value={"period": "2025-07", "regency": "33.26"}
+            )
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        body = GenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = request.user
+        village = self._region(body.validated_data.get("village"), Level.VILLAGE, "village")
+        regency = self._region(body.validated_data.get("regency"), Level.REGENCY, "regency")
+        if village is None and regency is None and user.role != Role.ADMIN:
+            regency = user.scope  # a pmd_auditor bills its own regency
+        villages = villages_in(village=village, regency=regency)
+        period = body.validated_data["period"]
+        result = bills_generate(period=period, villages=villages)
+        count = Bill.objects.filter(period=period, village__in=villages).count()
+        return Response(
+            {
+                "period": format_period(period),
+                "bills_created": result.bills_created,
+                "lines_added": result.lines_added,
+                "penalties_added": result.penalties_added,
+                "bills": count,
+            }
+        )
+
+    def _region(self, code, level, attr) -> Region | None:
+        if not code:
+            return None
+        region = Region.objects.filter(code=code, level=level).first()
+        if region is None or not region_in_scope(region, self.request.user):
+            raise ApplicationError(
+                _("Region %(code)s does not exist or is outside your scope.") % {"code": code},
+                code="invalid_region",
+                attr=attr,
+            )
+        return region

@@ -1,0 +1,138 @@
+"""Reads of the money side, scoped, with their aggregates computed in the database."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from jamsostek.core.scoping import scope_queryset
+from members.models import Enrollment, Status
+from villages.models import Level, Region
+
+from .models import (
+    COUNTED_STATUSES,
+    BenefitClaim,
+    Bill,
+    BillLine,
+    BillPenalty,
+    BillStatus,
+    Budget,
+    Payment,
+)
+
+
+def bills_for(user) -> QuerySet[Bill]:
+    return scope_queryset(Bill.objects.select_related("village"), user)
+
+
+def bill_detail_for(user) -> QuerySet[Bill]:
+    return bills_for(user).prefetch_related(
+        Prefetch("lines", queryset=BillLine.objects.select_related("member").order_by("pk")),
+        Prefetch("penalties", queryset=BillPenalty.objects.select_related("late_bill")),
+    )
+
+
+def payments_for(user) -> QuerySet[Payment]:
+    return scope_queryset(
+        Payment.objects.select_related(
+            "village", "bill", "recorded_by", "verified_by", "reversal_of", "reversal"
+        ),
+        user,
+    )
+
+
+def payment_history(payment: Payment):
+    return payment.events.select_related("actor", "related").order_by("at", "pk")
+
+
+def _sum(queryset, field="amount"):
+    return Coalesce(Subquery(queryset.values(field)[:1]), 0, output_field=IntegerField())
+
+
+def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[Region]:
+    """Villages in ``user``'s scope with overdue bills, one row each, computed in SQL."""
+    overdue = Bill.objects.filter(village=OuterRef("pk"), status=BillStatus.OVERDUE)
+    grouped = overdue.values("village")
+    lines = BillLine.objects.filter(bill__village=OuterRef("pk"), bill__status=BillStatus.OVERDUE)
+    lapsed = Enrollment.objects.filter(member__village=OuterRef("pk"), status=Status.LAPSED)
+    villages = scope_queryset(Region.objects.filter(level=Level.VILLAGE), user)
+    return (
+        villages.filter(pk__in=Bill.objects.filter(status=BillStatus.OVERDUE).values("village_id"))
+        .select_related("district", "regency")
+        .annotate(
+            outstanding=_sum(grouped.annotate(s=Sum(F("amount") - F("paid_amount"))), "s"),
+            months=_sum(grouped.annotate(s=Count("period", distinct=True)), "s"),
+            oldest_period=Subquery(grouped.annotate(s=Min("period")).values("s")[:1]),
+            members_in_arrears=_sum(
+                lines.values("bill__village").annotate(s=Count("member", distinct=True)), "s"
+            ),
+            members_lapsed=_sum(lapsed.values("member__village").annotate(s=Count("pk")), "s"),
+        )
+        .order_by("-outstanding", "code")
+    )
+
+
+def member_arrears(queryset):
+    """Annotate members with ``arrears_months`` and ``arrears_amount`` (overdue bills)."""
+    lines = BillLine.objects.filter(member=OuterRef("pk"), bill__status=BillStatus.OVERDUE)
+    grouped = lines.values("member")
+    return queryset.annotate(
+        arrears_months=_sum(grouped.annotate(s=Count("period", distinct=True)), "s"),
+        arrears_amount=_sum(grouped.annotate(s=Sum("amount")), "s"),
+    )
+
+
+def members_in_arrears_q():
+    from django.db.models import Q
+
+    return Q(pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values("member_id"))
+
+
+def budgets_for(user, *, today: datetime.date | None = None) -> QuerySet[Budget]:
+    """Budgets with what their village was billed and paid that year from that source."""
+    today = today or timezone.localdate()
+    bills = (
+        Bill.objects.filter(
+            village=OuterRef("village"),
+            period__year=OuterRef("year"),
+            funding_source=OuterRef("funding_source"),
+        )
+        .exclude(status=BillStatus.VOID)
+        .values("village")
+    )
+    payments = Payment.objects.filter(
+        bill__village=OuterRef("village"),
+        bill__period__year=OuterRef("year"),
+        bill__funding_source=OuterRef("funding_source"),
+        status__in=COUNTED_STATUSES,
+    ).values("bill__village")
+    return (
+        scope_queryset(Budget.objects.select_related("village"), user)
+        .annotate(
+            billed=_sum(bills.annotate(s=Sum("amount")), "s"),
+            paid=_sum(payments.annotate(s=Sum("amount")), "s"),
+            last_billed_period=Subquery(bills.annotate(s=Max("period")).values("s")[:1]),
+            billed_months=_sum(bills.annotate(s=Count("period", distinct=True)), "s"),
+        )
+        .annotate(remaining=F("amount") - F("billed"))
+    )
+
+
+def claims_for(user) -> QuerySet[BenefitClaim]:
+    return scope_queryset(
+        BenefitClaim.objects.select_related("member", "member__village", "recorded_by"), user
+    )

@@ -1,0 +1,101 @@
+"""``Idempotency-Key`` for POSTs that create money records.
+
+The first successful answer to a key is stored with a fingerprint of the request; the same
+key with the same request replays it (same status, same body), the same key with another
+request is 409. The answer and the record it describes are written in one transaction, so
+a retry can never find one without the other; two requests racing with one key meet at
+the key's unique constraint, and the loser replays the winner's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+
+from .errors import ApplicationError, ConflictError
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+
+
+def fingerprint(request) -> str:
+    """A digest of what the request asks for: path, fields and the content of any file."""
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode())
+    data = request.data
+    fields = {}
+    for name in sorted(data.keys()) if hasattr(data, "keys") else []:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        fields[name] = [
+            hashlib.sha256(_read(v)).hexdigest() if hasattr(v, "read") else v for v in values
+        ]
+    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _read(upload) -> bytes:
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    return content
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    response = Response(stored.response_body, status=stored.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _stored(user, key: str, request_hash: str) -> Response | None:
+    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != request_hash:
+        raise ConflictError(
+            _("This Idempotency-Key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return _replay(stored)
+
+
+def idempotent(view_method):
+    """Make a DRF view method honour ``Idempotency-Key``."""
+
+    @wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 255:
+            raise ApplicationError(
+                _("An Idempotency-Key is at most 255 characters."), code="invalid_idempotency_key"
+            )
+        request_hash = fingerprint(request)
+        replay = _stored(request.user, key, request_hash)
+        if replay is not None:
+            return replay
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if 200 <= response.status_code < 300:
+                    IdempotencyKey.objects.create(
+                        user=request.user,
+                        key=key,
+                        path=request.path[:255],
+                        request_hash=request_hash,
+                        response_status=response.status_code,
+                        response_body=response.data,
+                    )
+        except IntegrityError:
+            # Another request with this key committed first: answer as it did.
+            replay = _stored(request.user, key, request_hash)
+            if replay is None:
+                raise
+            return replay
+        return response
+
+    return wrapper

@@ -1,5 +1,6 @@
 """Demo data for `make run`: users of every role for the seeds' regencies, seat counts for
-their villages and members for the demo operators' villages (members/demo.py).
+their villages, members for the demo operators' villages (members/demo.py) and a year of
+their bills and payments (contributions/demo.py).
 
 Idempotent: existing users and seat counts are left as they are (a demo user's edits
 survive a second `make run`). Never run against production: every demo user shares
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from contributions.demo import seed_money
 from jamsostek.accounts.models import STAFF_ROLES, Role, User
 from jamsostek.core.choices import Category
 from members.demo import seed_members
@@ -159,4 +161,5 @@ def seed_demo() -> tuple[list[DemoAccount], int, int]:
     members = seed_members(
         [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username="admin")
     )
+    seed_money([code for code, _ in DEMO_OPERATORS])
     return accounts, seats, members

@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from jamsostek.accounts.models import Role, User
 from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
+from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Payment
 from members.models import Enrollment, Member
 from villages.models import VillageSeat
 
@@ -46,18 +47,36 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
     ).count()
     assert 32 <= rentan <= 45
     assert Member.objects.filter(village__code="33.75.01.1002", roles__category="bpd").count() == 0
+    # And a year of money: bills paid on time and late, payments in every review state,
+    # late PU penalties, the village that stopped paying with its BPU members lapsed,
+    # budgets and the death benefits of those who died
+    assert Bill.objects.filter(village__code="33.26.13.2008").count() >= 12
+    assert {"verified", "rejected", "pending_review"} <= set(
+        Payment.objects.values_list("status", flat=True)
+    )
+    assert BillPenalty.objects.exists()
+    lapsed = Enrollment.objects.filter(status="lapsed")
+    assert lapsed.exists()
+    assert set(lapsed.values_list("member__village__code", flat=True)) == {"33.26.17.2012"}
+    assert Bill.objects.filter(village__code="33.26.17.2012", status="overdue").count() >= 4
+    assert Budget.objects.filter(village__code="33.26.13.2008").exists()
+    assert (
+        BenefitClaim.objects.filter(benefit="jkm").count()
+        == Enrollment.objects.filter(end_reason="deceased").count()
+    )
     # And a demo operator can log in with the published password
     response = api().post(
         "/api/v1/auth/token/", {"username": DEMO_OPERATORS[0][1], "password": DEMO_PASSWORD}
     )
     assert response.status_code == 200
     # When it runs again, then nothing new is created
-    users_before = User.objects.count()
+    users_before, bills_before = User.objects.count(), Bill.objects.count()
     accounts_again, seats_again, members_again = seed_demo()
     assert not any(account.created for account in accounts_again)
     assert seats_again == 0
     assert members_again == 0
     assert User.objects.count() == users_before
+    assert Bill.objects.count() == bills_before
 
 
 def test_seed_demo_keeps_what_users_changed():

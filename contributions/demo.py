@@ -1,0 +1,167 @@
+"""Demo money for the demo villages: a year of bills and payments, so every endpoint shows
+something after `make run`.
+
+Most bills are paid on time, some late (PU penalties follow), a few payments are rejected
+and paid again, the latest wait for the regency's review, and one village stopped paying
+its BPU bills long enough for those members to lapse. Budgets are set a little short, so
+some villages run out before December. Deterministic and idempotent: villages that already
+have bills are left alone. Everything goes through the services, as a user's would.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from jamsostek.accounts.models import Role, User
+from members.models import EndReason, Enrollment, Segment
+from villages.models import Region
+
+from .models import Benefit, Bill, Budget, PaymentMethod
+from .periods import add_months
+from .services.arrears import apply_arrears_rules
+from .services.billing import bills_generate
+from .services.budgets import budget_create
+from .services.claims import claim_record
+from .services.payments import payment_record, payment_review
+
+MONTHS = 12
+# The village that stopped paying its BPU bills (its BPU members lapse).
+IN_ARREARS = "33.26.17.2012"  # Blacanan
+UNPAID_MONTHS = 5
+
+
+def _operator(village: Region) -> User | None:
+    return User.objects.filter(role=Role.VILLAGE_OPERATOR, scope=village).order_by("pk").first()
+
+
+def _auditor(village: Region) -> User | None:
+    return User.objects.filter(role=Role.PMD_AUDITOR, scope_id=village.regency_id).first()
+
+
+@transaction.atomic
+def seed_money(village_codes: list[str], *, today: datetime.date | None = None) -> int:
+    """Bill and pay a year for each village without bills; returns how many bills exist."""
+    today = today or timezone.localdate()
+    villages = [
+        v
+        for v in Region.objects.select_related("regency").filter(code__in=village_codes)
+        if not Bill.objects.filter(village=v).exists()
+    ]
+    if not villages:
+        return 0
+    first = add_months(today.replace(day=1), -(MONTHS - 1))
+    scope = Region.objects.filter(pk__in=[v.pk for v in villages])
+    for month in range(MONTHS):
+        period = add_months(first, month)
+        bills_generate(period=period, villages=scope)
+        for village in villages:
+            _pay_month(village, period, today)
+    for village in villages:
+        _budgets(village, today)
+        _death_claims(village)
+    apply_arrears_rules(today=today, villages=[v.pk for v in villages])
+    return Bill.objects.filter(village__in=scope).count()
+
+
+def _pay_month(village: Region, period: datetime.date, today: datetime.date) -> None:
+    operator, auditor = _operator(village), _auditor(village)
+    if operator is None or auditor is None:
+        return
+    rng = random.Random(f"{village.code}:{period}")
+    recent = period >= add_months(today.replace(day=1), -1)
+    for bill in Bill.objects.filter(village=village, period=period).order_by("segment", "pk"):
+        if bill.amount == 0 or bill.due_date > today + datetime.timedelta(days=20):
+            continue
+        stopped = (
+            village.code == IN_ARREARS
+            and bill.segment == Segment.BPU
+            and period >= add_months(today.replace(day=1), -(UNPAID_MONTHS - 1))
+        )
+        if stopped or (recent and rng.random() < 0.3):
+            continue
+        roll = rng.random()
+        if roll < 0.75:
+            paid_on = bill.due_date - datetime.timedelta(days=rng.randint(1, 10))
+        else:  # late, by up to six weeks
+            paid_on = bill.due_date + datetime.timedelta(days=rng.randint(3, 45))
+        paid_on = min(paid_on, today)
+        reference = f"TRF{bill.pk:06d}"
+        if rng.random() < 0.08:  # a payment the regency rejects, then paid again properly
+            wrong = payment_record(
+                actor=operator,
+                bill=bill,
+                amount=bill.amount,
+                paid_on=paid_on,
+                method=PaymentMethod.TRANSFER,
+                funding_source=bill.funding_source,
+                reference=reference + "-A",
+                note="Transfer dari rekening kas desa",
+            )
+            payment_review(
+                actor=auditor,
+                payment=wrong,
+                verdict="reject",
+                note="Bukti transfer tidak terbaca dan nominal tidak sesuai",
+            )
+            paid_on = min(paid_on + datetime.timedelta(days=3), today)
+        payment = payment_record(
+            actor=operator,
+            bill=bill,
+            amount=bill.amount,
+            paid_on=paid_on,
+            method=rng.choice([PaymentMethod.TRANSFER, PaymentMethod.VIRTUAL_ACCOUNT]),
+            funding_source=bill.funding_source,
+            reference=reference,
+            note="Iuran BPJS Ketenagakerjaan",
+        )
+        if not recent:  # the latest payments wait in the auditor's queue
+            payment_review(actor=auditor, payment=payment, verdict="verify", note="Sesuai")
+
+
+def _budgets(village: Region, today: datetime.date) -> None:
+    """A budget a little short of the year's bills for each source the village bills."""
+    year = today.year
+    auditor = _auditor(village)
+    billed = {}
+    for source, amount in Bill.objects.filter(village=village, period__year=year).values_list(
+        "funding_source", "amount"
+    ):
+        billed[source] = billed.get(source, 0) + amount
+    months = max(today.month, 1)
+    for source, amount in billed.items():
+        if Budget.objects.filter(village=village, year=year, funding_source=source).exists():
+            continue
+        yearly = amount * 12 // months
+        rng = random.Random(f"{village.code}:{source}:budget")
+        budget_create(
+            actor=auditor,
+            village=village,
+            year=year,
+            funding_source=source,
+            amount=round(yearly * rng.uniform(0.85, 1.1), -5),
+        )
+
+
+def _death_claims(village: Region) -> None:
+    """The JKM benefit for each demo member who died (their enrollment ended as deceased)."""
+    officer = User.objects.filter(role=Role.BPJS_OFFICER, scope_id=village.regency_id).first()
+    if officer is None:
+        return
+    for enrollment in Enrollment.objects.select_related("member").filter(
+        member__village=village, end_reason=EndReason.DECEASED
+    ):
+        if enrollment.member.claims.exists():
+            continue
+        claim_record(
+            actor=officer,
+            member=enrollment.member,
+            benefit=Benefit.JKM,
+            event_date=enrollment.ended_on,
+            paid_on=enrollment.ended_on + datetime.timedelta(days=14),
+            beneficiary_name=f"Ahli waris {enrollment.member.full_name}",
+            note="Santunan kematian dibayarkan sekaligus",
+        )

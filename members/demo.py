@@ -226,7 +226,11 @@ def _seed_village(village: Region, actor) -> int:
         enrollments.append(_enrollment(member, category, village, rng, today, number))
     # One vulnerable worker has died: the enrollment ended as deceased, the role with it.
     for role, enrollment in zip(roles, enrollments, strict=True):
-        if role.category == Category.PEKERJA_RENTAN and enrollment.status == Status.ACTIVE:
+        if (
+            role.category == Category.PEKERJA_RENTAN
+            and enrollment.status == Status.ACTIVE
+            and not enrollment.member.is_perisai
+        ):
             enrollment.status, enrollment.end_reason = Status.ENDED, EndReason.DECEASED
             enrollment.ended_on = role.ended_on = today - datetime.timedelta(days=40)
             break

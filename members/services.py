@@ -202,6 +202,10 @@ def _duplicate_nik(actor, nik: str) -> ConflictError:
 
 
 def _record(member, *, actor, action, changes=None, reason="", enrollment=None) -> MemberEvent:
+    """Write a history entry; every recorded change may move the village's figures."""
+    from reports.services import mark_stale
+
+    mark_stale([member.village_id])
     return MemberEvent.objects.create(
         member=member,
         enrollment=enrollment,
@@ -434,7 +438,11 @@ def member_delete(*, actor, member: Member) -> None:
         )
     # Enrollments protect their member (money will point to them); unbilled drafts go first.
     member.enrollments.all().delete()
+    village_id = member.village_id
     member.delete()
+    from reports.services import mark_stale
+
+    mark_stale([village_id])
 
 
 # --- the lifecycle ----------------------------------------------------------------------

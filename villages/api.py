@@ -6,9 +6,12 @@ import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jamsostek.core.permissions import roles
+from reports.progress import village_progress_body
+from reports.schema import ProgressSerializer
 
 from .models import Level, Region
 from .selectors import regions_list, villages_for
@@ -93,6 +96,9 @@ class VillageSerializer(serializers.ModelSerializer):
         "PATCH merges by category; null removes one.",
     )
     rentan_target = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    progress = serializers.SerializerMethodField(
+        help_text="as /villages/<code>/progress/: refreshed by a task after changes and nightly"
+    )
 
     class Meta:
         model = Region
@@ -105,10 +111,14 @@ class VillageSerializer(serializers.ModelSerializer):
             "province",
             "position_counts",
             "rentan_target",
+            "progress",
             "is_active",
             "updated_at",
         ]
         read_only_fields = ["code", "name", "is_active", "updated_at"]
+
+    def get_progress(self, village) -> ProgressSerializer:
+        return village_progress_body(village)
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -171,6 +181,14 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         return villages_for(self.request.user)
+
+    @extend_schema(
+        responses=ProgressSerializer,
+        summary="A village's coverage: vulnerable workers, PERISAI, seats, arrears",
+    )
+    @action(detail=True, methods=["get"])
+    def progress(self, request, code=None):
+        return Response(village_progress_body(self.get_object()))
 
     def partial_update(self, request, *args, **kwargs):
         village = self.get_object()

@@ -16,7 +16,10 @@ def villages_for(user) -> QuerySet[Region]:
     """Villages inside ``user``'s scope, with what their API body needs."""
     return scope_queryset(
         Region.objects.filter(level=Level.VILLAGE)
-        .select_related("district", "regency", "province")
-        .prefetch_related(Prefetch("seats", queryset=VillageSeat.objects.order_by("category"))),
+        .select_related("district", "regency", "province", "progress")
+        .prefetch_related(
+            Prefetch("seats", queryset=VillageSeat.objects.order_by("category")),
+            "category_progress",
+        ),
         user,
     )

@@ -216,4 +216,7 @@ def village_update(
             unique_fields=["village", "category"],
             update_fields=["count", "updated_by", "updated_at"],
         )
+        from reports.services import mark_stale
+
+        mark_stale([village.pk])
     return village

@@ -60,7 +60,10 @@ def _event(payment: Payment, action: str, actor, note: str = "", related=None) -
 
 
 def _after_money_moved(bill: Bill) -> None:
+    from reports.services import mark_stale
+
     bills_refresh(Bill.objects.filter(pk=bill.pk))
+    mark_stale([bill.village_id])
     # Paid-up arrears may reactivate lapsed members of the village.
     from .arrears import reactivate_paid_up
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "villages",
     "members",
     "contributions",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +259,12 @@ CELERY_BEAT_SCHEDULE = {
     "arrears-rules": {
         "task": "contributions.apply_arrears_rules",
         "schedule": crontab(minute=30, hour=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Progress figures, after the night's rules.
+    "refresh-progress": {
+        "task": "reports.refresh_progress",
+        "schedule": crontab(minute=0, hour=3),
         "options": {"expires": 6 * 60 * 60},
     },
     # Proves beat and a worker are alive: /healthz shows when it last ran.

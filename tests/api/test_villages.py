@@ -44,8 +44,14 @@ def test_the_village_body(api, make_user):
     assert body["province"] == {"code": "33", "name": "Jawa Tengah"}
     assert body["position_counts"] == {"bpd": 7}
     assert body["rentan_target"] == 100
-    # progress arrives with its own issue; until then it is absent, not faked
-    assert "progress" not in body
+    # never refreshed yet: zeros, as_of null, every seat category listed
+    progress = body["progress"]
+    assert progress["as_of"] is None
+    assert progress["rentan"] == {"target": 100, "active": 0, "percent": 0.0}
+    assert progress["perisai"] == {"agents": 0, "met": False}
+    assert progress["categories"]["bpd"] == {"positions": 0, "registered": 0, "active": 0,
+                                             "percent": None}
+    assert "pekerja_rentan" not in progress["categories"]
 
 
 def test_a_kelurahan_says_so(api, make_user):

@@ -1,0 +1,39 @@
+"""The progress body of API.md, from the precomputed rows."""
+
+from __future__ import annotations
+
+from jamsostek.core.choices import SEAT_CATEGORIES
+
+
+def percent(part: int, whole: int) -> float | None:
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def village_progress_body(village) -> dict:
+    """Body for one village; ``village`` comes with ``progress`` and ``category_progress``
+    loaded (select/prefetch). A village never refreshed shows zeros and ``as_of`` null."""
+    row = getattr(village, "progress", None) if hasattr(village, "progress") else None
+    categories = {cp.category: cp for cp in village.category_progress.all()}
+    target = row.rentan_target if row else village.rentan_target
+    active = row.rentan_active if row else 0
+    agents = row.perisai_agents if row else 0
+    return {
+        "village": village.code,
+        "as_of": row.as_of.isoformat() if row else None,
+        "rentan": {"target": target, "active": active, "percent": percent(active, target)},
+        "perisai": {"agents": agents, "met": agents > 0},
+        "categories": {
+            category: {
+                "positions": cp.positions if cp else 0,
+                "registered": cp.registered if cp else 0,
+                "active": cp.active if cp else 0,
+                "percent": percent(cp.active, cp.positions) if cp else None,
+            }
+            for category in SEAT_CATEGORIES
+            for cp in [categories.get(category)]
+        },
+        "arrears": {
+            "outstanding": row.arrears_outstanding if row else 0,
+            "months": row.arrears_months if row else 0,
+        },
+    }

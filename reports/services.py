@@ -1,0 +1,160 @@
+"""Refreshing the progress rows: a handful of grouped queries and one upsert per chunk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from contributions.models import Bill, BillStatus
+from jamsostek.core.choices import Category
+from members.models import Enrollment, Member, MemberRole, Status
+from villages.models import Level, Region, VillageSeat
+
+from .models import CategoryProgress, StaleProgress, VillageProgress
+
+CHUNK = 2000
+
+
+def mark_stale(village_ids) -> None:
+    """Note, inside the caller's transaction, that these villages' figures changed; once it
+    commits, a task refreshes them (a rollback takes the note back with the change)."""
+    ids = {pk for pk in village_ids if pk}
+    if not ids:
+        return
+    now = timezone.now()
+    # Re-marking bumps marked_at, so a refresh already under way does not clear the mark.
+    StaleProgress.objects.bulk_create(
+        [StaleProgress(village_id=pk, marked_at=now) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["village"],
+        update_fields=["marked_at"],
+    )
+    # One refresh per transaction, however many rows it changed (an import: thousands).
+    pending = transaction.get_connection().run_on_commit
+    if not any(entry[1] is _enqueue_refresh for entry in pending):
+        transaction.on_commit(_enqueue_refresh)
+
+
+def _enqueue_refresh() -> None:
+    from .tasks import refresh_stale
+
+    refresh_stale.delay()
+
+
+def refresh_stale() -> int:
+    """Refresh the villages marked stale; safe to run twice or concurrently."""
+    ids = list(StaleProgress.objects.values_list("village_id", flat=True)[: CHUNK * 5])
+    if not ids:
+        return 0
+    marked = timezone.now()
+    count = progress_refresh(villages=Region.objects.filter(pk__in=ids))
+    # Only what was not marked again while we worked.
+    StaleProgress.objects.filter(village_id__in=ids, marked_at__lte=marked).delete()
+    return count
+
+
+def villages_with_activity() -> QuerySet[Region]:
+    """Villages that have seats, members or bills: the rest have nothing to show."""
+    return Region.objects.filter(level=Level.VILLAGE).filter(
+        Q(pk__in=VillageSeat.objects.values("village_id"))
+        | Q(pk__in=Member.objects.values("village_id"))
+        | Q(pk__in=Bill.objects.values("village_id"))
+        | Q(pk__in=VillageProgress.objects.values("village_id"))
+    )
+
+
+def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:
+    """Recompute the progress rows of ``villages`` (default: every village with activity),
+    chunk by chunk, each chunk in its own transaction (a crash leaves whole chunks)."""
+    villages = villages if villages is not None else villages_with_activity()
+    ids = list(villages.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        _refresh_chunk(ids[start : start + CHUNK])
+    return len(ids)
+
+
+@transaction.atomic
+def _refresh_chunk(ids: list[int]) -> None:
+    now = timezone.now()
+    active_members = Enrollment.objects.filter(status=Status.ACTIVE).values("member_id")
+    open_roles = MemberRole.objects.filter(ended_on__isnull=True, member__village_id__in=ids)
+    per_category = open_roles.values("member__village_id", "category").annotate(
+        registered=Count("member_id", distinct=True),
+        active=Count("member_id", distinct=True, filter=Q(member_id__in=active_members)),
+    )
+    seats = VillageSeat.objects.filter(village_id__in=ids).values_list(
+        "village_id", "category", "count"
+    )
+    figures: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for village, category, count in seats:
+        figures[(village, category)][0] = count
+    for row in per_category:
+        cell = figures[(row["member__village_id"], row["category"])]
+        cell[1], cell[2] = row["registered"], row["active"]
+
+    participants = dict(
+        Enrollment.objects.filter(status=Status.ACTIVE, member__village_id__in=ids)
+        .values("member__village_id")
+        .annotate(n=Count("pk"))
+        .values_list("member__village_id", "n")
+    )
+    perisai = dict(
+        Member.objects.filter(village_id__in=ids, is_perisai=True, roles__ended_on__isnull=True)
+        .values("village_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("village_id", "n")
+    )
+    arrears = {
+        village: (outstanding, months)
+        for village, outstanding, months in Bill.objects.filter(
+            village_id__in=ids, status=BillStatus.OVERDUE
+        )
+        .values("village_id")
+        .annotate(
+            outstanding=Sum(F("amount") - F("paid_amount")),
+            months=Count("period", distinct=True),
+        )
+        .values_list("village_id", "outstanding", "months")
+    }
+    targets = dict(Region.objects.filter(pk__in=ids).values_list("pk", "rentan_target"))
+
+    VillageProgress.objects.bulk_create(
+        [
+            VillageProgress(
+                village_id=village,
+                as_of=now,
+                rentan_target=targets[village],
+                rentan_active=figures.get((village, Category.PEKERJA_RENTAN), [0, 0, 0])[2],
+                perisai_agents=perisai.get(village, 0),
+                participants_active=participants.get(village, 0),
+                arrears_outstanding=arrears.get(village, (0, 0))[0] or 0,
+                arrears_months=arrears.get(village, (0, 0))[1],
+            )
+            for village in ids
+        ],
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["village"],
+        update_fields=[
+            "as_of",
+            "rentan_target",
+            "rentan_active",
+            "perisai_agents",
+            "participants_active",
+            "arrears_outstanding",
+            "arrears_months",
+        ],
+    )
+    CategoryProgress.objects.filter(village_id__in=ids).delete()
+    CategoryProgress.objects.bulk_create(
+        [
+            CategoryProgress(
+                village_id=village, category=category, positions=p, registered=r, active=a
+            )
+            for (village, category), (p, r, a) in figures.items()
+        ],
+        batch_size=CHUNK,
+    )

@@ -84,7 +84,7 @@ def _pay_month(village: Region, period: datetime.date, today: datetime.date) -> 
         if stopped or (recent and rng.random() < 0.3):
             continue
         roll = rng.random()
-        if roll < 0.75:
+        if roll < 0.9:
             paid_on = bill.due_date - datetime.timedelta(days=rng.randint(1, 10))
         else:  # late, by up to six weeks
             paid_on = bill.due_date + datetime.timedelta(days=rng.randint(3, 45))

@@ -16,6 +16,7 @@ from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
 from members.api import MemberViewSet
 from members.io_api import ImportJobViewSet
+from reports.api import ClaimsReportView, ComplianceView, CoverageView
 from villages.api import RegionViewSet, VillageViewSet
 
 router = DefaultRouter()
@@ -36,6 +37,9 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/me/", MeView.as_view(), name="me"),
+    path("reports/coverage/", CoverageView.as_view(), name="report-coverage"),
+    path("reports/compliance/", ComplianceView.as_view(), name="report-compliance"),
+    path("reports/claims/", ClaimsReportView.as_view(), name="report-claims"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,

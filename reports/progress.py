@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from jamsostek.core.choices import SEAT_CATEGORIES
+
+
+def _timestamp(value) -> str:
+    """As every other timestamp of the API: ISO 8601 in local time with its offset."""
+    return serializers.DateTimeField().to_representation(value)
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -19,7 +26,7 @@ def village_progress_body(village) -> dict:
     agents = row.perisai_agents if row else 0
     return {
         "village": village.code,
-        "as_of": row.as_of.isoformat() if row else None,
+        "as_of": _timestamp(row.as_of) if row else None,
         "rentan": {"target": target, "active": active, "percent": percent(active, target)},
         "perisai": {"agents": agents, "met": agents > 0},
         "categories": {

@@ -45,7 +45,7 @@ class RegionAdmin(ScopedAdmin):
         "is_active",
         "updated_at",
     ]
-    fields = [*readonly_fields[:-1], "rentan_target", "updated_at"]
+    fields = [*readonly_fields[:-1], "rentan_target", "employed_population", "updated_at"]
     change_roles = frozenset({"admin", "pmd_auditor"})
     inlines = [VillageSeatInline]
 

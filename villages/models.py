@@ -61,6 +61,11 @@ class Region(models.Model):
     rentan_target = models.PositiveIntegerField(
         _("vulnerable-worker target"), default=settings.DEFAULT_RENTAN_TARGET
     )
+    # Regencies only: the employed population (BPS), the denominator of Universal Coverage
+    # Jamsostek; set by the regency office.
+    employed_population = models.PositiveBigIntegerField(
+        _("employed population"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = RegionQuerySet.as_manager()

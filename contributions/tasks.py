@@ -1,5 +1,7 @@
 """Celery entry points of the money side: thin, by primary key or period, safe to repeat."""
 
+import datetime
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from villages.models import Region
 from .periods import format_period, parse_period
 from .services.arrears import apply_arrears_rules
 from .services.billing import bills_generate, periods_to_bill
+from .services.reminders import notifications_deliver, reminders_plan
 
 
 @shared_task(name="contributions.generate_bills")
@@ -39,7 +42,25 @@ def bill_enrollment(enrollment_id: int) -> int:
 
 
 @shared_task(name="contributions.apply_arrears_rules")
-def apply_arrears_rules_task() -> dict:
+def apply_arrears_rules_task(today: str | None = None) -> dict:
     """Nightly: overdue bills, BPU lapses after long arrears, reactivation when paid up."""
-    result = apply_arrears_rules()
+    result = apply_arrears_rules(today=_day(today))
     return {"overdue": result.overdue, "lapsed": result.lapsed, "reactivated": result.reactivated}
+
+
+@shared_task(name="contributions.send_reminders")
+def send_reminders(today: str | None = None) -> dict:
+    """Each morning: plan the day's reminders into the outbox, then deliver what is due."""
+    planned = reminders_plan(today=_day(today)).planned
+    return {"planned": planned, **notifications_deliver()}
+
+
+@shared_task(name="contributions.deliver_notifications")
+def deliver_notifications() -> dict:
+    """Every few minutes: deliver due notifications and retry failed ones."""
+    return notifications_deliver()
+
+
+def _day(today: str | None) -> datetime.date | None:
+    """Tasks take ISO dates (JSON), so an operator can run one for a given day."""
+    return datetime.date.fromisoformat(today) if today else None

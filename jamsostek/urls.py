@@ -9,6 +9,7 @@ from contributions.api import (
     BillViewSet,
     BudgetViewSet,
     ClaimViewSet,
+    NotificationViewSet,
     PaymentViewSet,
     RateViewSet,
 )
@@ -32,6 +33,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("arrears", ArrearsViewSet, basename="arrears")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("claims", ClaimViewSet, basename="claim")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -595,3 +596,35 @@ def _open_enrollment_or_error(member: Member) -> Enrollment:
             _("This member has no open enrollment."), code="no_enrollment", status_code=409
         )
     return enrollment
+
+
+def roles_end_expired(*, today: datetime.date | None = None) -> dict[str, int]:
+    """End roles whose term has passed; end the enrollments no open role keeps any more.
+
+    Set-based for the roles; each enrollment ends through the lifecycle (with its history).
+    Safe to run twice: ended roles are not touched again.
+    """
+    today = today or timezone.localdate()
+    expired = MemberRole.objects.filter(ended_on__isnull=True, term_end__lt=today)
+    members = set(expired.values_list("member_id", flat=True))
+    roles = expired.update(ended_on=F("term_end"))
+    orphaned = (
+        Enrollment.objects.filter(
+            member_id__in=members, status__in=[Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
+        )
+        .exclude(member__roles__ended_on__isnull=True)
+        .select_related("member")
+    )
+    ended = 0
+    for enrollment in orphaned:
+        last = enrollment.member.roles.aggregate(last=Max("term_end"))["last"] or today
+        on = max(last, enrollment.effective_from or last)
+        enrollment_transition(
+            enrollment=enrollment,
+            to=Status.ENDED,
+            actor=None,
+            ended_on=min(on, today),
+            end_reason=EndReason.TERM_ENDED,
+        )
+        ended += 1
+    return {"roles": roles, "enrollments": ended}

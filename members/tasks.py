@@ -86,3 +86,12 @@ def rows_done(job: ImportJob) -> int:
     if job.status == ImportJob.State.RUNNING:
         return cache.get(progress_key(job.pk), job.rows_done)
     return job.rows_done
+
+
+@shared_task(name="members.end_expired_terms")
+def end_expired_terms(today: str | None = None) -> dict:
+    """Nightly: end roles past their term, and enrollments no role keeps (term_ended)."""
+    from .services import roles_end_expired
+
+    day = datetime.date.fromisoformat(today) if today else None
+    return roles_end_expired(today=day)

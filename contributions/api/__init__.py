@@ -4,6 +4,7 @@ from .arrears import ArrearsViewSet
 from .bills import BillViewSet
 from .budgets import BudgetViewSet
 from .claims import ClaimViewSet
+from .notifications import NotificationViewSet
 from .payments import PaymentViewSet
 from .rates import RateViewSet
 
@@ -12,6 +13,7 @@ __all__ = [
     "BillViewSet",
     "BudgetViewSet",
     "ClaimViewSet",
+    "NotificationViewSet",
     "PaymentViewSet",
     "RateViewSet",
 ]

@@ -261,6 +261,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=1),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Roles whose term has passed end, and enrollments no role keeps.
+    "end-expired-terms": {
+        "task": "members.end_expired_terms",
+        "schedule": crontab(minute=45, hour=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Reminders before, on and after due dates, digests and term ends, each morning.
+    "send-reminders": {
+        "task": "contributions.send_reminders",
+        "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Deliveries and their retries.
+    "deliver-notifications": {
+        "task": "contributions.deliver_notifications",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
     # Progress figures, after the night's rules.
     "refresh-progress": {
         "task": "reports.refresh_progress",
@@ -308,6 +326,14 @@ LAPSE_AFTER_UNPAID_MONTHS = env.int("LAPSE_AFTER_UNPAID_MONTHS", default=3)
 REACTIVATION_WINDOW_DAYS = env.int("REACTIVATION_WINDOW_DAYS", default=90)
 # Payment evidence uploads: image (JPEG, PNG) or PDF, checked by content, at most this size.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Reminders over an HTTP gateway for SMS/WhatsApp (unset: not used). It receives JSON
+# {id, key, kind, to, channel, subject, text, data} with "Authorization: Bearer <token>".
+NOTIFY_GATEWAY_URL = env.str("NOTIFY_GATEWAY_URL", default="")
+NOTIFY_GATEWAY_TOKEN = env.str("NOTIFY_GATEWAY_TOKEN", default="")
+NOTIFY_GATEWAY_CHANNEL = env.str("NOTIFY_GATEWAY_CHANNEL", default="whatsapp")
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_STALE_MINUTES = env.int("NOTIFY_STALE_MINUTES", default=15)
 
 # The default "1 Desa 100 Pekerja Rentan" target for a village.
 DEFAULT_RENTAN_TARGET = 100

@@ -49,8 +49,12 @@ def test_the_village_body(api, make_user):
     assert progress["as_of"] is None
     assert progress["rentan"] == {"target": 100, "active": 0, "percent": 0.0}
     assert progress["perisai"] == {"agents": 0, "met": False}
-    assert progress["categories"]["bpd"] == {"positions": 0, "registered": 0, "active": 0,
-                                             "percent": None}
+    assert progress["categories"]["bpd"] == {
+        "positions": 0,
+        "registered": 0,
+        "active": 0,
+        "percent": None,
+    }
     assert "pekerja_rentan" not in progress["categories"]
 
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Payment
 from jamsostek.accounts.models import Role, User
 from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
-from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Payment
 from members.models import Enrollment, Member
 from villages.models import VillageSeat
 

@@ -421,6 +421,12 @@ class BenefitClaim(models.Model):
         ordering = ["-paid_on", "-pk"]
         constraints = [
             models.CheckConstraint(name="benefitclaim_amount_positive", condition=Q(amount__gt=0)),
+            # A person dies once: one death benefit per member.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(benefit="jkm"),
+                name="benefitclaim_one_jkm_per_member",
+            ),
             models.CheckConstraint(
                 name="benefitclaim_paid_after_event",
                 condition=Q(paid_on__gte=models.F("event_date")),

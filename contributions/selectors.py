@@ -127,6 +127,10 @@ def budgets_for(user, *, today: datetime.date | None = None) -> QuerySet[Budget]
             paid=_sum(payments.annotate(s=Sum("amount")), "s"),
             last_billed_period=Subquery(bills.annotate(s=Max("period")).values("s")[:1]),
             billed_months=_sum(bills.annotate(s=Count("period", distinct=True)), "s"),
+            # The first month whose bills took the year past the budget (flagged on billing).
+            passed_in=Subquery(
+                bills.filter(over_budget=True).annotate(s=Min("period")).values("s")[:1]
+            ),
         )
         .annotate(remaining=F("amount") - F("billed"))
     )

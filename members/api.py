@@ -16,6 +16,7 @@ from contributions.rates import RateTable, Terms, total
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Category
 from jamsostek.core.errors import ApplicationError
+from jamsostek.core.fields import MoneyField
 from jamsostek.core.permissions import roles
 
 from . import selectors, services
@@ -72,8 +73,8 @@ class EnrollmentWriteSerializer(serializers.Serializer):
     programs = serializers.ListField(
         child=serializers.ChoiceField(choices=Program.choices), min_length=1
     )
-    declared_income = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    wage = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    declared_income = MoneyField(min_value=1, required=False, allow_null=True)
+    wage = MoneyField(min_value=1, required=False, allow_null=True)
     risk_class = serializers.ChoiceField(choices=RiskClass.choices, required=False, allow_null=True)
     funding_source = FundingSourceField()
 

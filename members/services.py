@@ -540,6 +540,10 @@ def enrollment_transition(
             code="kpj_taken",
         ) from exc
     _touch(enrollment.member)
+    if action == "end":
+        from contributions.services.billing import lines_after_end
+
+        lines_after_end(enrollment)
     if action in ("activate", "reactivate"):
         # Bill the months it is now covered for (a mid-month activation joins that bill).
         from contributions.tasks import bill_enrollment

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
+from jamsostek.core.fields import MoneyField
 from jamsostek.core.permissions import roles
 from jamsostek.core.scoping import region_in_scope
 from members.models import FundingSource
@@ -27,7 +28,7 @@ class BudgetSerializer(serializers.Serializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     year = serializers.IntegerField(min_value=2015, max_value=2100)
     funding_source = serializers.ChoiceField(choices=FundingSource.choices)
-    amount = serializers.IntegerField(min_value=0)
+    amount = MoneyField()
     billed = serializers.IntegerField(read_only=True)
     paid = serializers.IntegerField(read_only=True)
     remaining = serializers.IntegerField(read_only=True)
@@ -49,7 +50,7 @@ class BudgetSerializer(serializers.Serializer):
 
     def get_runs_out(self, budget) -> str | None:
         if budget.billed > budget.amount:
-            return format_period(budget.last_billed_period)
+            return format_period(budget.passed_in or budget.last_billed_period)
         monthly = self._monthly(budget)
         if not monthly or not budget.last_billed_period:
             return None
@@ -64,7 +65,7 @@ class BudgetSerializer(serializers.Serializer):
 
 
 class BudgetUpdateSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=0)
+    amount = MoneyField()
 
 
 class BudgetFilter(RegionCodeFilters):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
+from jamsostek.core.fields import MoneyField
 from jamsostek.core.permissions import roles
 from members.selectors import members_for
 
@@ -22,7 +23,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     member = serializers.IntegerField(source="member_id")
     member_name = serializers.CharField(source="member.full_name", read_only=True)
     village = serializers.CharField(source="member.village.code", read_only=True)
-    amount = serializers.IntegerField(
+    amount = MoneyField(
         min_value=1, required=False, help_text="rupiah; omitted: the benefit's default (JKM)"
     )
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)

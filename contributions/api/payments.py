@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
+from jamsostek.core.fields import MoneyField
 from jamsostek.core.idempotency import idempotent
 from jamsostek.core.permissions import roles
 from members.models import FundingSource
@@ -25,7 +26,7 @@ from .common import PeriodField, RegionCodeFilters
 class PaymentWriteSerializer(serializers.Serializer):
     village = serializers.CharField(help_text="the village's code (must be the bill's)")
     bill = serializers.IntegerField()
-    amount = serializers.IntegerField(min_value=1)
+    amount = MoneyField(min_value=1)
     paid_on = serializers.DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -32,13 +32,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from jamsostek.core.errors import ApplicationError
 from jamsostek.core.money import percent_of, round_rupiah
 from members.models import Enrollment, Segment, Status
 from villages.models import Level, Region
 
 from ..models import COUNTED_STATUSES, Bill, BillLine, BillPenalty, BillStatus, Budget, Payment
-from ..periods import due_date, month_end, months_between, months_late, parse_period
+from ..periods import add_months, due_date, month_end, months_between, months_late, parse_period
 from ..rates import RateTable, Terms, total
 
 _BATCH = 2000
@@ -77,6 +79,13 @@ def bills_generate(
     *, period: datetime.date, villages: QuerySet[Region] | None = None
 ) -> GenerationResult:
     """Bill ``period`` for ``villages`` (all when None). Running it again creates nothing."""
+    if period < billing_start():
+        raise ApplicationError(
+            _("Months before %(start)s were settled before this system: they are not billed.")
+            % {"start": settings.BILLING_START},
+            code="before_billing_start",
+            attr="period",
+        )
     result = GenerationResult(period)
     table = RateTable.for_month(period)
     enrollments = billable_enrollments(period).exclude(
@@ -316,3 +325,20 @@ def periods_to_bill(enrollment: Enrollment, today: datetime.date | None = None):
 def billing_start() -> datetime.date:
     """The first month this system bills (earlier months were settled before it)."""
     return parse_period(settings.BILLING_START)
+
+
+def lines_after_end(enrollment: Enrollment) -> int:
+    """Take an ended enrollment off the unpaid bills of months after it ended.
+
+    A backdated end (recorded in May for March) would otherwise keep charging April and
+    May. Bills already paid keep their lines: that money is settled with BPJS, not here.
+    """
+    if enrollment.ended_on is None:
+        return 0
+    after = add_months(enrollment.ended_on.replace(day=1), 1)
+    lines = BillLine.objects.filter(enrollment=enrollment, period__gte=after, bill__paid_amount=0)
+    bills = list(lines.values_list("bill_id", flat=True))
+    removed, _ = lines.delete()
+    if bills:
+        bills_refresh(Bill.objects.filter(pk__in=bills))
+    return removed

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jamsostek.core.errors import ApplicationError
+from jamsostek.core.errors import ApplicationError, ConflictError
 from members.models import EndReason, Member, Status
 from members.services import current_enrollment, enrollment_transition
 
@@ -47,6 +47,12 @@ def claim_record(
     if paid_on < event_date:
         raise ApplicationError(
             _("A benefit is paid after the event, not before."), code="invalid_date", attr="paid_on"
+        )
+    if benefit == Benefit.JKM and member.claims.filter(benefit=Benefit.JKM).exists():
+        raise ConflictError(
+            _("The death benefit (JKM) of this member was already recorded."),
+            code="already_claimed",
+            attr="benefit",
         )
     if amount is None:
         amount = default_amount(benefit, event_date)

@@ -2,9 +2,9 @@
 
 The first successful answer to a key is stored with a fingerprint of the request; the same
 key with the same request replays it (same status, same body), the same key with another
-request is 409. The answer and the record it describes are written in one transaction, so
-a retry can never find one without the other; two requests racing with one key meet at
-the key's unique constraint, and the loser replays the winner's answer.
+request is 409. The key is claimed first and the answer stored in the same transaction as
+the record it describes, so a retry never finds one without the other; two requests racing
+with one key meet at the key's unique constraint, and the second replays the first.
 """
 
 from __future__ import annotations
@@ -80,16 +80,24 @@ def idempotent(view_method):
             return replay
         try:
             with transaction.atomic():
+                # Claim the key before doing the work: a twin request sent at the same time
+                # waits on the key's unique index until this one commits, then replays it
+                # (rather than, say, finding the bill paid and answering 409).
+                claim = IdempotencyKey.objects.create(
+                    user=request.user,
+                    key=key,
+                    path=request.path[:255],
+                    request_hash=request_hash,
+                    response_status=0,
+                    response_body={},
+                )
                 response = view_method(self, request, *args, **kwargs)
                 if 200 <= response.status_code < 300:
-                    IdempotencyKey.objects.create(
-                        user=request.user,
-                        key=key,
-                        path=request.path[:255],
-                        request_hash=request_hash,
-                        response_status=response.status_code,
-                        response_body=response.data,
-                    )
+                    claim.response_status = response.status_code
+                    claim.response_body = response.data
+                    claim.save(update_fields=["response_status", "response_body"])
+                else:  # errors are not stored: the client may correct and retry
+                    claim.delete()
         except IntegrityError:
             # Another request with this key committed first: answer as it did.
             replay = _stored(request.user, key, request_hash)

@@ -20,7 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from contributions.models import Rate
+from contributions.models import BenefitClaim, Bill, Budget, Rate
+from contributions.periods import add_months
+from contributions.services.payments import payment_record
 from jamsostek.accounts.models import Role, User
 from members.models import Enrollment, ImportJob, Member
 from tests.conftest import (
@@ -212,6 +214,82 @@ MATRIX = {
     ("import-job-detail", "PUT"):    row(NA,       NA,       NA,       NA,       NA,       UN),
     ("import-job-detail", "PATCH"):  row(NA,       NA,       NA,       NA,       NA,       UN),
     ("import-job-detail", "DELETE"): row(NA,       NA,       NA,       NA,       NA,       UN),
+
+    # Bills: everyone reads their scope's; pmd_auditor and admin generate a month's.
+    ("bill-list", "GET"):          row(200,        200,      200,      200,      200,      401),
+    ("bill-list", "POST"):         row(405,        405,      405,      405,      405,      401),
+    ("bill-list", "PUT"):          row(405,        405,      405,      405,      405,      401),
+    ("bill-list", "PATCH"):        row(405,        405,      405,      405,      405,      401),
+    ("bill-list", "DELETE"):       row(405,        405,      405,      405,      405,      401),
+    ("bill-detail", "GET"):        row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("bill-detail", "POST"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("bill-detail", "PUT"):        row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("bill-detail", "PATCH"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("bill-detail", "DELETE"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("bill-generate", "GET"):      row(405,        405,      405,      405,      405,      401),
+    ("bill-generate", "POST"):     row(403,        403,      200,      403,      200,      401),
+    ("bill-generate", "PUT"):      row(405,        405,      405,      405,      405,      401),
+    ("bill-generate", "PATCH"):    row(405,        405,      405,      405,      405,      401),
+    ("bill-generate", "DELETE"):   row(405,        405,      405,      405,      405,      401),
+
+    # Payments: the village's operator (and admin) records; pmd_auditor (and admin) reviews,
+    # never the recorder; operator, auditor and admin reverse. Never edited nor deleted.
+    ("payment-list", "GET"):       row(200,        200,      200,      200,      200,      401),
+    ("payment-list", "POST"):      row(201,        403,      403,      403,      201,      401),
+    ("payment-list", "PUT"):       row(405,        405,      405,      405,      405,      401),
+    ("payment-list", "PATCH"):     row(405,        405,      405,      405,      405,      401),
+    ("payment-list", "DELETE"):    row(405,        405,      405,      405,      405,      401),
+    ("payment-detail", "GET"):     row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("payment-detail", "POST"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-detail", "PUT"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-detail", "PATCH"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-detail", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-verify", "GET"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-verify", "POST"):    row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("payment-verify", "PUT"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-verify", "PATCH"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-verify", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reject", "GET"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reject", "POST"):    row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("payment-reject", "PUT"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reject", "PATCH"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reject", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reverse", "GET"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reverse", "POST"):   row(IN,         NO,       IN,       NO,       OK,       UN),
+    ("payment-reverse", "PUT"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reverse", "PATCH"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-reverse", "DELETE"): row(NA,         NA,       NA,       NA,       NA,       UN),
+
+    # Arrears per village: read-only, each role its scope's.
+    ("arrears-list", "GET"):       row(200,        200,      200,      200,      200,      401),
+    ("arrears-list", "POST"):      row(405,        405,      405,      405,      405,      401),
+    ("arrears-list", "PUT"):       row(405,        405,      405,      405,      405,      401),
+    ("arrears-list", "PATCH"):     row(405,        405,      405,      405,      405,      401),
+    ("arrears-list", "DELETE"):    row(405,        405,      405,      405,      405,      401),
+
+    # Budgets: everyone reads their scope's; pmd_auditor and admin set and change them.
+    ("budget-list", "GET"):        row(200,        200,      200,      200,      200,      401),
+    ("budget-list", "POST"):       row(403,        403,      201,      403,      201,      401),
+    ("budget-list", "PUT"):        row(405,        405,      405,      405,      405,      401),
+    ("budget-list", "PATCH"):      row(405,        405,      405,      405,      405,      401),
+    ("budget-list", "DELETE"):     row(405,        405,      405,      405,      405,      401),
+    ("budget-detail", "GET"):      row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("budget-detail", "POST"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("budget-detail", "PUT"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("budget-detail", "PATCH"):    row(NO,         NO,       IN,       NO,       OK,       UN),
+    ("budget-detail", "DELETE"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+
+    # Benefit claims: everyone reads their scope's; bpjs_officer and admin record them.
+    ("claim-list", "GET"):         row(200,        200,      200,      200,      200,      401),
+    ("claim-list", "POST"):        row(403,        403,      403,      201,      201,      401),
+    ("claim-list", "PUT"):         row(405,        405,      405,      405,      405,      401),
+    ("claim-list", "PATCH"):       row(405,        405,      405,      405,      405,      401),
+    ("claim-list", "DELETE"):      row(405,        405,      405,      405,      405,      401),
+    ("claim-detail", "GET"):       row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("claim-detail", "POST"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("claim-detail", "PUT"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("claim-detail", "PATCH"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("claim-detail", "DELETE"):    row(NA,         NA,       NA,       NA,       NA,       UN),
 }
 # fmt: on
 
@@ -247,6 +325,73 @@ def members(status: str):
     return lambda world: (member_in(KWAYANGAN, status), member_in(CIRAHAB, status))
 
 
+_month = itertools.count(0)
+
+
+def bill_in(village: str) -> Bill:
+    """A fresh bill of ``village`` (a month of its own) with Rp 1,000,000 to pay."""
+    period = add_months(datetime.date(2025, 1, 1), next(_month) % 600)
+    return Bill.objects.create(
+        village=Region.objects.get(code=village),
+        period=period,
+        funding_source="add",
+        segment="bpu",
+        due_date=period.replace(day=15),
+        lines_amount=1_000_000,
+        amount=1_000_000,
+    )
+
+
+def payments(world):
+    """(inside, outside) pending payments, recorded by those villages' operators (who are
+    none of the callers, so any caller may review them)."""
+    return tuple(
+        {
+            "pk": payment_record(
+                actor=recorder,
+                bill=bill_in(recorder.scope.code),
+                amount=10_000,
+                paid_on=datetime.date(2025, 7, 1),
+                method="transfer",
+                funding_source="add",
+            ).pk
+        }
+        for recorder in (world.user_inside, world.user_outside)
+    )
+
+
+_year = itertools.count(0)
+
+
+def budgets(world):
+    year = 2030 + next(_year) % 60
+    return tuple(
+        {
+            "pk": Budget.objects.create(
+                village=Region.objects.get(code=code), year=year, funding_source="add", amount=1
+            ).pk
+        }
+        for code in (KWAYANGAN, CIRAHAB)
+    )
+
+
+def claims(world):
+    return tuple(
+        {
+            "pk": BenefitClaim.objects.create(
+                member_id=member_in(code, "active")["pk"],
+                benefit="jkk",
+                event_date=datetime.date(2025, 6, 1),
+                paid_on=datetime.date(2025, 6, 10),
+                amount=1_000_000,
+                beneficiary_name="Ahli Waris",
+                recorded_by=world.user_inside,
+            ).pk
+        }
+        for code in (KWAYANGAN, CIRAHAB)
+    )
+
+
 # The objects each object endpoint is called with: URL kwargs for (inside, outside).
 # Called once per caller, so the members are fresh for each one.
 OBJECTS = {
@@ -268,6 +413,13 @@ OBJECTS = {
     "rate-detail": lambda world: tuple(
         {"pk": pk} for pk in Rate.objects.order_by("pk").values_list("pk", flat=True)[:2]
     ),
+    "bill-detail": lambda world: ({"pk": bill_in(KWAYANGAN).pk}, {"pk": bill_in(CIRAHAB).pk}),
+    "payment-detail": payments,
+    "payment-verify": payments,
+    "payment-reject": payments,
+    "payment-reverse": payments,
+    "budget-detail": budgets,
+    "claim-detail": claims,
 }
 
 
@@ -334,6 +486,40 @@ def request_body(name: str, method: str, world, caller: str) -> dict:
         return {"kpj_number": f"9{next(_serial):010d}", "effective_from": "2025-01-01"}
     if name == "member-end":
         return {"reason": "resigned", "date": "2025-06-30"}
+    if (name, method) == ("bill-generate", "POST"):
+        return {"period": "2025-07", "regency": KAB_PEKALONGAN}
+    if (name, method) == ("payment-list", "POST"):
+        bill = bill_in(KWAYANGAN)
+        return {
+            "village": KWAYANGAN,
+            "bill": bill.pk,
+            "amount": 10_000,
+            "paid_on": "2025-07-01",
+            "method": "transfer",
+            "funding_source": "add",
+        }
+    if name == "payment-reject":
+        return {"note": "bukti tidak terbaca"}
+    if name == "payment-reverse":
+        return {"reason": "salah input"}
+    if (name, method) == ("budget-list", "POST"):
+        return {
+            "village": KWAYANGAN,
+            "year": 2030 + CALLERS.index(caller),
+            "funding_source": "add",
+            "amount": 1_000_000,
+        }
+    if name == "budget-detail":
+        return {"amount": 2_000_000}
+    if (name, method) == ("claim-list", "POST"):
+        return {
+            "member": member_in(KWAYANGAN, "active")["pk"],
+            "benefit": "jkk",
+            "event_date": "2025-06-01",
+            "paid_on": "2025-06-10",
+            "amount": 1_000_000,
+            "beneficiary_name": "Ahli Waris",
+        }
     return {}
 
 

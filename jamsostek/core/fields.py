@@ -1,0 +1,27 @@
+"""Serializer fields the API's conventions call for."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class MoneyField(serializers.IntegerField):
+    """Whole rupiah as a JSON number (or a string of digits, from a form).
+
+    DRF's IntegerField reads "10.000" as 10 (it drops a trailing ".000"), but in Indonesia
+    that is ten thousand: anything with separators or decimals is refused, not guessed.
+    """
+
+    default_error_messages = {
+        "money": _("Write whole rupiah as a number without separators, e.g. 1000000."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or isinstance(data, float) and not data.is_integer():
+            self.fail("money")
+        if isinstance(data, str) and not data.strip().isdigit():
+            self.fail("money")
+        return super().to_internal_value(data)

@@ -290,6 +290,47 @@ MATRIX = {
     ("claim-detail", "PUT"):       row(NA,         NA,       NA,       NA,       NA,       UN),
     ("claim-detail", "PATCH"):     row(NA,         NA,       NA,       NA,       NA,       UN),
     ("claim-detail", "DELETE"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    # Progress: each role reads the villages of its scope.
+    ("village-progress", "GET"):   row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("village-progress", "POST"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("village-progress", "PUT"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("village-progress", "PATCH"): row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("village-progress", "DELETE"): row(NA,        NA,       NA,       NA,       NA,       UN),
+
+    # Reports: every role, cut to its scope; read-only.
+    ("report-coverage", "GET"):    row(200,        200,      200,      200,      200,      401),
+    ("report-coverage", "POST"):   row(405,        405,      405,      405,      405,      401),
+    ("report-coverage", "PUT"):    row(405,        405,      405,      405,      405,      401),
+    ("report-coverage", "PATCH"):  row(405,        405,      405,      405,      405,      401),
+    ("report-coverage", "DELETE"): row(405,        405,      405,      405,      405,      401),
+    ("report-compliance", "GET"):  row(200,        200,      200,      200,      200,      401),
+    ("report-compliance", "POST"): row(405,        405,      405,      405,      405,      401),
+    ("report-compliance", "PUT"):  row(405,        405,      405,      405,      405,      401),
+    ("report-compliance", "PATCH"): row(405,       405,      405,      405,      405,      401),
+    ("report-compliance", "DELETE"): row(405,      405,      405,      405,      405,      401),
+    ("report-claims", "GET"):      row(200,        200,      200,      200,      200,      401),
+    ("report-claims", "POST"):     row(405,        405,      405,      405,      405,      401),
+    ("report-claims", "PUT"):      row(405,        405,      405,      405,      405,      401),
+    ("report-claims", "PATCH"):    row(405,        405,      405,      405,      405,      401),
+    ("report-claims", "DELETE"):   row(405,        405,      405,      405,      405,      401),
+
+    # Notifications: everyone reads and marks their own; another's does not exist, even
+    # for an admin.
+    ("notification-list", "GET"):  row(200,        200,      200,      200,      200,      401),
+    ("notification-list", "POST"): row(405,        405,      405,      405,      405,      401),
+    ("notification-list", "PUT"):  row(405,        405,      405,      405,      405,      401),
+    ("notification-list", "PATCH"): row(405,       405,      405,      405,      405,      401),
+    ("notification-list", "DELETE"): row(405,      405,      405,      405,      405,      401),
+    ("notification-detail", "GET"): row(IN,        IN,       IN,       IN,       IN,       UN),
+    ("notification-detail", "POST"): row(NA,       NA,       NA,       NA,       NA,       UN),
+    ("notification-detail", "PUT"): row(NA,        NA,       NA,       NA,       NA,       UN),
+    ("notification-detail", "PATCH"): row(NA,      NA,       NA,       NA,       NA,       UN),
+    ("notification-detail", "DELETE"): row(NA,     NA,       NA,       NA,       NA,       UN),
+    ("notification-read", "GET"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("notification-read", "POST"): row(IN,         IN,       IN,       IN,       IN,       UN),
+    ("notification-read", "PUT"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("notification-read", "PATCH"): row(NA,        NA,       NA,       NA,       NA,       UN),
+    ("notification-read", "DELETE"): row(NA,       NA,       NA,       NA,       NA,       UN),
 }
 # fmt: on
 
@@ -392,6 +433,26 @@ def claims(world):
     )
 
 
+def notifications(world, caller):
+    """One of the caller's own notifications, and one of somebody else's."""
+    from contributions.models import Notification
+
+    owner = world.callers[caller] or world.guest
+
+    def make(user):
+        return Notification.objects.create(
+            recipient=user,
+            channel="in_app",
+            key=f"test:{next(_serial)}",
+            kind="arrears",
+            subject="Iuran",
+            body="Iuran jatuh tempo",
+            status="sent",
+        )
+
+    return {"pk": make(owner).pk}, {"pk": make(world.user_outside).pk}
+
+
 # The objects each object endpoint is called with: URL kwargs for (inside, outside).
 # Called once per caller, so the members are fresh for each one.
 OBJECTS = {
@@ -406,6 +467,9 @@ OBJECTS = {
     "member-activate": members("submitted"),
     "member-end": members("active"),
     "member-history": members("active"),
+    "village-progress": lambda world: ({"code": KWAYANGAN}, {"code": CIRAHAB}),
+    "notification-detail": lambda world, caller: notifications(world, caller),
+    "notification-read": lambda world, caller: notifications(world, caller),
     "import-job-detail": lambda world: tuple(
         {"pk": ImportJob.objects.create(created_by=user, filename="anggota.csv").pk}
         for user in (world.user_inside, world.user_outside)
@@ -609,7 +673,9 @@ def test_each_role_gets_the_status_of_the_matrix(api, world, name, method):
     actual = {}
     for caller in CALLERS:
         if name in OBJECTS:
-            inside, outside = OBJECTS[name](world)
+            factory = OBJECTS[name]
+            takes_caller = factory.__code__.co_argcount == 2
+            inside, outside = factory(world, caller) if takes_caller else factory(world)
             actual[caller] = (
                 call(api, world, caller, name, method, inside),
                 call(api, world, caller, name, method, outside),

@@ -13,6 +13,10 @@ import zlib
 
 from django.utils import timezone
 
+# Every view module is loaded here, at collection, on the real clock: a module first imported
+# under freezegun keeps the fake one (DRF's throttles take ``timer = time.time`` at import),
+# and logins in later tests would then fail with a TypeError.
+import jamsostek.urls  # noqa: F401
 from contributions.models import Bill, BillLine, Payment
 from contributions.periods import parse_period
 from contributions.services.billing import bills_generate

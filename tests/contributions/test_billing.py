@@ -242,18 +242,20 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
     line = BillLine.objects.get(member=member)
 
     # When a second line for the same enrollment and month is written past the service
-    with pytest.raises(IntegrityError, match="billline_one_per_enrollment_and_month|UNIQUE"):
-        with transaction.atomic():
-            BillLine.objects.create(
-                bill=line.bill,
-                enrollment=line.enrollment,
-                member=member,
-                period=line.period,
-                detail=line.detail,
-                employer_amount=line.employer_amount,
-                worker_amount=line.worker_amount,
-                amount=line.amount,
-            )
+    with (
+        pytest.raises(IntegrityError, match="billline_one_per_enrollment_and_month|UNIQUE"),
+        transaction.atomic(),
+    ):
+        BillLine.objects.create(
+            bill=line.bill,
+            enrollment=line.enrollment,
+            member=member,
+            period=line.period,
+            detail=line.detail,
+            employer_amount=line.employer_amount,
+            worker_amount=line.worker_amount,
+            amount=line.amount,
+        )
 
     # Then the one line stays alone
     assert BillLine.objects.filter(member=member).count() == 1

@@ -276,11 +276,13 @@ def test_the_service_refuses_the_recorder_as_reviewer(admin, bill):
 
 def test_the_database_refuses_the_recorder_as_reviewer(operator, bill):
     payment = pay(operator, bill, amount=5_000)
-    with pytest.raises(IntegrityError, match="payment_reviewer_is_not_recorder|CHECK"):
-        with transaction.atomic():
-            Payment.objects.filter(pk=payment.pk).update(
-                verified_by=F("recorded_by"), status="verified"
-            )
+    with (
+        pytest.raises(IntegrityError, match="payment_reviewer_is_not_recorder|CHECK"),
+        transaction.atomic(),
+    ):
+        Payment.objects.filter(pk=payment.pk).update(
+            verified_by=F("recorded_by"), status="verified"
+        )
     assert Payment.objects.get().verified_by is None
 
 

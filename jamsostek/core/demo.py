@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from contributions.demo import seed_money
+from contributions.services.reminders import reminders_plan
 from jamsostek.accounts.models import STAFF_ROLES, Role, User
 from jamsostek.core.choices import Category
 from members.demo import seed_members
+from reports.services import progress_refresh
 from villages.models import Level, Region, VillageSeat
 
 DEMO_PASSWORD = "demo-desa-2025"
@@ -162,4 +164,9 @@ def seed_demo() -> tuple[list[DemoAccount], int, int]:
         [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username="admin")
     )
     seed_money([code for code, _ in DEMO_OPERATORS])
+    # The dashboards' figures and today's reminders (unread in the operators' apps).
+    progress_refresh(
+        villages=Region.objects.filter(level=Level.VILLAGE, regency__code__in=DEMO_REGENCIES)
+    )
+    reminders_plan()
     return accounts, seats, members

@@ -1,10 +1,11 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Payment
+from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Notification, Payment
 from jamsostek.accounts.models import Role, User
 from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 from members.models import Enrollment, Member
+from reports.models import VillageProgress
 from villages.models import VillageSeat
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,12 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
         BenefitClaim.objects.filter(benefit="jkm").count()
         == Enrollment.objects.filter(end_reason="deceased").count()
     )
+    # And the dashboards have figures, and operators unread reminders
+    progress = VillageProgress.objects.get(village__code="33.26.13.2008")
+    assert progress.rentan_active > 0 and progress.participants_active > 0
+    assert Notification.objects.filter(
+        recipient__username="op_blacanan", channel="in_app", read_at__isnull=True
+    ).exists()
     # And a demo operator can log in with the published password
     response = api().post(
         "/api/v1/auth/token/", {"username": DEMO_OPERATORS[0][1], "password": DEMO_PASSWORD}

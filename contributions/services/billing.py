@@ -253,13 +253,21 @@ def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> 
     live = bills.exclude(status=BillStatus.VOID)
     lines_sum = Coalesce(Subquery(lines.values("s")), 0, output_field=IntegerField())
     penalty_sum = Coalesce(Subquery(penalties.values("s")), 0, output_field=IntegerField())
-    touched = live.update(
+    paid_sum = Coalesce(Subquery(paid.values("s")), 0, output_field=IntegerField())
+    now = timezone.now()
+    # Only rows that change are written, so updated_at moves (and syncing apps download a
+    # bill again) only when something about it did.
+    touched = live.filter(
+        ~Q(lines_amount=lines_sum) | ~Q(penalty_amount=penalty_sum) | ~Q(paid_amount=paid_sum)
+    ).update(
         lines_amount=lines_sum,
         penalty_amount=penalty_sum,
         amount=lines_sum + penalty_sum,
-        paid_amount=Coalesce(Subquery(paid.values("s")), 0, output_field=IntegerField()),
+        paid_amount=paid_sum,
+        updated_at=now,
     )
-    live.update(status=status_expression(today), updated_at=timezone.now())
+    status = status_expression(today)
+    touched += live.exclude(status=status).update(status=status, updated_at=now)
     return touched
 
 

@@ -11,6 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +34,8 @@ def check_evidence(upload) -> None:
         return
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ApplicationError(
-            _("The evidence file is larger than %(mb)s MB.")
-            % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
+            _("The evidence file is larger than %(size)s.")
+            % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
             code="evidence_too_large",
             attr="evidence",
         )
@@ -165,6 +166,12 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
     if not reason.strip():
         raise ApplicationError(
             _("Say why the payment is reversed."), code="required", attr="reason"
+        )
+    if payment.status == PaymentStatus.VERIFIED and actor.role == "village_operator":
+        raise ApplicationError(
+            _("The regency office verified this payment: ask it to reverse the payment."),
+            code="reverse_verified",
+            status_code=403,
         )
     if payment.reversal_of_id is not None:
         raise ConflictError(_("A reversal cannot itself be reversed."), code="not_reversible")

@@ -164,11 +164,18 @@ def test_reversing_adds_the_opposite_entry_and_edits_nothing_else(
     if reviewed:
         act(api(auditor), original_id, reviewed)
 
-    # When the operator reverses it without a reason, then with one
-    missing = act(api(operator), original_id, "reverse")
+    # (a verified payment is the regency's to reverse: the village cannot undo it alone)
+    if reviewed:
+        refused = act(api(operator), original_id, "reverse", {"reason": "salah nominal"})
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["code"] == "reverse_verified"
+    reverser = api(auditor) if reviewed else api(operator)
+
+    # When it is reversed without a reason, then with one
+    missing = act(reverser, original_id, "reverse")
     assert missing.status_code == 400
     assert attrs(missing) == ["reason"]
-    response = act(api(operator), original_id, "reverse", {"reason": "salah nominal"})
+    response = act(reverser, original_id, "reverse", {"reason": "salah nominal"})
 
     # Then the original is reversed and a new entry of Rp -10,000 points back to it
     assert response.status_code == 200, response.json()

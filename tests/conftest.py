@@ -168,6 +168,12 @@ def celery_worker(transactional_db, settings):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Celery keeps "are we inside a task?" in one process-wide flag that eager tasks set and
+    # restore; eager tasks run by concurrent threads (the payment race tests) can leave it
+    # set, and then .get() on a real result refuses to wait. This process is no task.
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     saved = {
         k: app.conf[k]
         for k in ("task_always_eager", "task_default_queue", "broker_url", "result_backend")

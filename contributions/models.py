@@ -142,6 +142,7 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["village", "period"], name="bill_village_period_idx"),
             models.Index(fields=["status", "due_date"], name="bill_status_due_idx"),
+            models.Index(fields=["village", "status"], name="bill_village_status_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -189,7 +189,11 @@ class Enrollment(models.Model):
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         ordering = ["member_id", "-pk"]
-        indexes = [models.Index(fields=["status", "segment"], name="enrollment_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "segment"], name="enrollment_status_idx"),
+            # per-member lookups by status (arrears, progress, reactivation)
+            models.Index(fields=["member", "status"], name="enrollment_member_status_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member"],

@@ -632,3 +632,43 @@ def roles_end_expired(*, today: datetime.date | None = None) -> dict[str, int]:
         )
         ended += 1
     return {"roles": roles, "enrollments": ended}
+
+
+def enrollments_lapse(*, ids, on: datetime.date, reasons: dict[int, str]) -> int:
+    """Lapse many active enrollments at once (the nightly rules): the lifecycle's
+    active → lapsed step as a few set-based statements per chunk, each with its history."""
+    from reports.services import mark_stale
+
+    ids = list(ids)
+    now = timezone.now()
+    lapsed = 0
+    for start in range(0, len(ids), 1000):
+        with transaction.atomic():
+            rows = list(
+                Enrollment.objects.select_for_update()
+                .filter(pk__in=ids[start : start + 1000], status=Status.ACTIVE)
+                .values_list("pk", "member_id", "member__village_id")
+            )
+            if not rows:
+                continue
+            Enrollment.objects.filter(pk__in=[pk for pk, _m, _v in rows]).update(
+                status=Status.LAPSED, lapsed_on=on, updated_at=now
+            )
+            Member.objects.filter(pk__in=[m for _p, m, _v in rows]).update(updated_at=now)
+            MemberEvent.objects.bulk_create(
+                MemberEvent(
+                    member_id=member,
+                    enrollment_id=pk,
+                    actor=None,
+                    action=MemberEvent.Action.STATUS,
+                    changes={
+                        "status": [Status.ACTIVE, Status.LAPSED],
+                        "lapsed_on": [None, on.isoformat()],
+                    },
+                    reason=reasons.get(pk, ""),
+                )
+                for pk, member, _v in rows
+            )
+            mark_stale({village for _p, _m, village in rows})
+            lapsed += len(rows)
+    return lapsed

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from jamsostek.core.errors import ApplicationError
 from members.models import Enrollment, Segment, Status
-from members.services import enrollment_transition
+from members.services import enrollment_transition, enrollments_lapse
 
 from ..models import Bill, BillLine, BillStatus
 from .billing import bills_refresh
@@ -32,12 +34,15 @@ class RulesResult:
     reactivated: int = 0
 
 
-def _unpaid_streaks(enrollment_ids) -> dict[int, int]:
-    """For each enrollment, how many of its latest billed months in a row are overdue."""
+def _unpaid_streaks(enrollments) -> dict[int, int]:
+    """For each enrollment (a queryset, sent as a subquery: at national size a list of ids
+    would pass the database's parameter limit), how many of its latest billed months in a
+    row are overdue."""
     lines = (
-        BillLine.objects.filter(enrollment_id__in=enrollment_ids)
+        BillLine.objects.filter(enrollment_id__in=enrollments.values("pk"))
         .order_by("enrollment_id", "-period")
         .values_list("enrollment_id", "bill__status")
+        .iterator(chunk_size=10_000)
     )
     streaks: dict[int, int] = defaultdict(int)
     broken: set[int] = set()
@@ -70,18 +75,13 @@ def apply_arrears_rules(*, today: datetime.date | None = None, villages=None) ->
         pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values("enrollment_id")
     )
     limit = settings.LAPSE_AFTER_UNPAID_MONTHS
-    streaks = _unpaid_streaks(list(candidates.values_list("pk", flat=True)))
-    for enrollment in Enrollment.objects.filter(
-        pk__in=[pk for pk, streak in streaks.items() if streak > limit]
-    ):
-        enrollment_transition(
-            enrollment=enrollment,
-            to=Status.LAPSED,
-            actor=None,
-            on=today,
-            reason=f"{streaks[enrollment.pk]} consecutive months unpaid",
-        )
-        result.lapsed += 1
+    streaks = _unpaid_streaks(candidates)
+    to_lapse = {pk: streak for pk, streak in streaks.items() if streak > limit}
+    result.lapsed = enrollments_lapse(
+        ids=sorted(to_lapse),
+        on=today,
+        reasons={pk: f"{streak} consecutive months unpaid" for pk, streak in to_lapse.items()},
+    )
     result.reactivated = reactivate_paid_up(villages=villages, today=today)
     return result
 
@@ -90,17 +90,20 @@ def reactivate_paid_up(*, villages=None, today: datetime.date | None = None) -> 
     """Lapsed BPU enrollments with nothing overdue, lapsed within the window: active again."""
     today = today or timezone.localdate()
     window = today - datetime.timedelta(days=settings.REACTIVATION_WINDOW_DAYS)
+    # Correlated per lapsed enrollment (few), not NOT IN over every overdue line in the land.
+    overdue = BillLine.objects.filter(enrollment=OuterRef("pk"), bill__status=BillStatus.OVERDUE)
     lapsed = Enrollment.objects.filter(
         segment=Segment.BPU, status=Status.LAPSED, lapsed_on__gte=window
-    ).exclude(
-        pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values("enrollment_id")
-    )
+    ).exclude(Exists(overdue))
     if villages is not None:
         lapsed = lapsed.filter(member__village_id__in=villages)
     count = 0
     for enrollment in lapsed:
-        enrollment_transition(
-            enrollment=enrollment, to=Status.ACTIVE, actor=None, reason="arrears paid"
-        )
+        try:
+            enrollment_transition(
+                enrollment=enrollment, to=Status.ACTIVE, actor=None, reason="arrears paid"
+            )
+        except ApplicationError:
+            continue  # reactivated meanwhile by a concurrent payment
         count += 1
     return count

@@ -71,6 +71,11 @@ def main() -> None:
     ):
         latency(client, path)
 
+    # Contributions: a month of bills for 300 villages x 100 enrollments, /arrears/, rules.
+    from tests.bench.billing_bench import bench_billing
+
+    bench_billing(villages=300, per_village=100)
+
 
 def latency(client, path: str, runs: int = 15) -> float:
     """Median milliseconds of ``runs`` GETs of ``path`` after one warm-up; printed."""

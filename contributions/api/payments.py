@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -86,10 +88,11 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
 
     def get_evidence(self, payment) -> str | None:
+        """Where to download the evidence: an authenticated, scoped URL, never /media/."""
         if not payment.evidence:
             return None
+        url = reverse("payment-evidence", kwargs={"pk": payment.pk})
         request = self.context.get("request")
-        url = payment.evidence.url
         return request.build_absolute_uri(url) if request else url
 
 
@@ -229,6 +232,18 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request.user, payment=payment, verdict=verdict, note=body.validated_data["note"]
         )
         return self._detail(payment)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): bytes},
+        summary="Download the payment's evidence (same scope as the payment)",
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request, pk=None):
+        payment = self.get_object()
+        if not payment.evidence:
+            raise Http404
+        name = payment.evidence.name.rsplit("/", 1)[-1]
+        return FileResponse(payment.evidence.open("rb"), as_attachment=True, filename=name)
 
     @extend_schema(
         request=ReverseSerializer,

@@ -331,6 +331,12 @@ MATRIX = {
     ("notification-read", "PUT"):  row(NA,         NA,       NA,       NA,       NA,       UN),
     ("notification-read", "PATCH"): row(NA,        NA,       NA,       NA,       NA,       UN),
     ("notification-read", "DELETE"): row(NA,       NA,       NA,       NA,       NA,       UN),
+    # Evidence: downloaded through the API, scoped like its payment (never a public URL).
+    ("payment-evidence", "GET"):   row(IN,         IN,       IN,       IN,       OK,       UN),
+    ("payment-evidence", "POST"):  row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-evidence", "PUT"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-evidence", "PATCH"): row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("payment-evidence", "DELETE"): row(NA,        NA,       NA,       NA,       NA,       UN),
 }
 # fmt: on
 
@@ -395,6 +401,26 @@ def payments(world):
                 paid_on=datetime.date(2025, 7, 1),
                 method="transfer",
                 funding_source="add",
+            ).pk
+        }
+        for recorder in (world.user_inside, world.user_outside)
+    )
+
+
+def evidenced_payments(world):
+    """(inside, outside) payments with a PDF as evidence."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return tuple(
+        {
+            "pk": payment_record(
+                actor=recorder,
+                bill=bill_in(recorder.scope.code),
+                amount=10_000,
+                paid_on=datetime.date(2025, 7, 1),
+                method="transfer",
+                funding_source="add",
+                evidence=SimpleUploadedFile("bukti.pdf", b"%PDF-1.4\n%%EOF\n"),
             ).pk
         }
         for recorder in (world.user_inside, world.user_outside)
@@ -479,6 +505,7 @@ OBJECTS = {
     ),
     "bill-detail": lambda world: ({"pk": bill_in(KWAYANGAN).pk}, {"pk": bill_in(CIRAHAB).pk}),
     "payment-detail": payments,
+    "payment-evidence": evidenced_payments,
     "payment-verify": payments,
     "payment-reject": payments,
     "payment-reverse": payments,

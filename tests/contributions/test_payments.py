@@ -752,3 +752,22 @@ def test_payment_list_queries_do_not_grow_with_the_payments(api, admin, operator
     reversed_one = Payment.objects.filter(reversal_of__isnull=False).first().reversal_of_id
     assert count(f"{PAYMENTS}{reversed_one}/") <= few_detail + 1  # the reversal's own events
     assert count(f"{PAYMENTS}{first.pk}/") == few_detail
+
+
+def test_evidence_is_downloaded_through_the_api_not_a_public_url(api, operator, make_user, bill):
+    # Given a payment recorded with a PDF as evidence
+    body = {**payment_body(bill), "evidence": SimpleUploadedFile("bukti.pdf", pdf_bytes())}
+    response = api(operator).post(PAYMENTS, body, format="multipart")
+    assert response.status_code == 201, response.json()
+    payment = response.json()
+    # Then its evidence URL is the payment's own endpoint, not /media/
+    assert payment["evidence"].endswith(f"{PAYMENTS}{payment['id']}/evidence/")
+    # And the operator downloads the very bytes sent
+    download = api(operator).get(f"{PAYMENTS}{payment['id']}/evidence/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == pdf_bytes()
+    assert "attachment" in download["Content-Disposition"]
+    # While an operator of another village gets 404 and anonymous callers 401
+    stranger = make_user(Role.VILLAGE_OPERATOR, scope=CIRAHAB)
+    assert api(stranger).get(f"{PAYMENTS}{payment['id']}/evidence/").status_code == 404
+    assert api().get(f"{PAYMENTS}{payment['id']}/evidence/").status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -139,52 +139,54 @@ def level_rank(level: str) -> int:
     return [Level.PROVINCE, Level.REGENCY, Level.DISTRICT, Level.VILLAGE].index(level)
 
 
-class ComplianceSerializer(serializers.Serializer):
+class RegencyYearSerializer(serializers.Serializer):
     regency = serializers.CharField(allow_null=True)
     year = serializers.IntegerField()
     rows = serializers.ListField(child=serializers.DictField())
 
 
-class ComplianceView(ReportView):
-    title = "tertib-bayar"
+REGENCY_YEAR = [OpenApiParameter("regency", str), OpenApiParameter("year", int), FORMAT]
 
-    @extend_schema(
+
+class RegencyYearReport(ReportView):
+    """A report of a regency (or the caller's whole scope) for a year."""
+
+    selector = None  # selectors.compliance or selectors.claims
+
+    def get(self, request):
+        regency = self.region(request.query_params.get("regency"), [Level.REGENCY], "regency")
+        year = self.year()
+        rows = type(self).selector(request.user, regency=regency, year=year)
+        return Response(
+            {
+                "regency": regency.code if regency else None,
+                "year": year,
+                "rows": rows,
+                "title": self.title,
+            }
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
         summary='The "tertib bayar iuran" ranking: months billed, paid by the due date, late, '
         "unpaid, score",
-        parameters=[OpenApiParameter("regency", str), OpenApiParameter("year", int), FORMAT],
-        responses=ComplianceSerializer,
+        parameters=REGENCY_YEAR,
+        responses=RegencyYearSerializer,
     )
-    def get(self, request):
-        regency = self.region(request.query_params.get("regency"), [Level.REGENCY], "regency")
-        year = self.year()
-        rows = selectors.compliance(request.user, regency=regency, year=year)
-        return Response(
-            {
-                "regency": regency.code if regency else None,
-                "year": year,
-                "rows": rows,
-                "title": self.title,
-            }
-        )
+)
+class ComplianceView(RegencyYearReport):
+    title = "tertib-bayar"
+    selector = staticmethod(selectors.compliance)
 
 
-class ClaimsReportView(ReportView):
-    title = "klaim"
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Benefits paid against contributions paid, per village",
-        parameters=[OpenApiParameter("regency", str), OpenApiParameter("year", int), FORMAT],
-        responses=ComplianceSerializer,
+        parameters=REGENCY_YEAR,
+        responses=RegencyYearSerializer,
     )
-    def get(self, request):
-        regency = self.region(request.query_params.get("regency"), [Level.REGENCY], "regency")
-        year = self.year()
-        rows = selectors.claims(request.user, regency=regency, year=year)
-        return Response(
-            {
-                "regency": regency.code if regency else None,
-                "year": year,
-                "rows": rows,
-                "title": self.title,
-            }
-        )
+)
+class ClaimsReportView(RegencyYearReport):
+    title = "klaim"
+    selector = staticmethod(selectors.claims)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -605,32 +605,82 @@ def _open_enrollment_or_error(member: Member) -> Enrollment:
 def roles_end_expired(*, today: datetime.date | None = None) -> dict[str, int]:
     """End roles whose term has passed; end the enrollments no open role keeps any more.
 
-    Set-based for the roles; each enrollment ends through the lifecycle (with its history).
-    Safe to run twice: ended roles are not touched again.
+    The roles end set-based, on their ``term_end``, each member with one history entry
+    (``roles`` before → after, no actor), ``updated_at`` bumped for the apps' sync and the
+    village's progress marked stale; each enrollment left without a role then ends through
+    the lifecycle as ``term_ended``. One transaction: a crash leaves all or nothing, and a
+    second run finds nothing left to end.
     """
+    from reports.services import mark_stale
+
     today = today or timezone.localdate()
-    expired = MemberRole.objects.filter(ended_on__isnull=True, term_end__lt=today)
-    members = set(expired.values_list("member_id", flat=True))
-    roles = expired.update(ended_on=F("term_end"))
-    orphaned = (
-        Enrollment.objects.filter(
-            member_id__in=members, status__in=[Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
+    now = timezone.now()
+    with transaction.atomic():
+        expired = list(
+            MemberRole.objects.select_for_update()
+            .filter(ended_on__isnull=True, term_end__lt=today)
+            .values_list("pk", "member_id")
         )
-        .exclude(member__roles__ended_on__isnull=True)
-        .select_related("member")
-    )
-    ended = 0
-    for enrollment in orphaned:
-        last = enrollment.member.roles.aggregate(last=Max("term_end"))["last"] or today
-        on = max(last, enrollment.effective_from or last)
-        enrollment_transition(
-            enrollment=enrollment,
-            to=Status.ENDED,
-            actor=None,
-            ended_on=min(on, today),
-            end_reason=EndReason.TERM_ENDED,
+        if not expired:
+            return {"roles": 0, "enrollments": 0}
+        members = {member for _pk, member in expired}
+        fields = ("category", "position", "term_start", "term_end", "ended_on")
+        before: dict[int, list[dict]] = {pk: [] for pk in members}
+        for row in (
+            MemberRole.objects.filter(member_id__in=members)
+            .order_by("pk")
+            .values("member_id", *fields)
+        ):
+            before[row.pop("member_id")].append(row)
+        roles = MemberRole.objects.filter(pk__in=[pk for pk, _m in expired]).update(
+            ended_on=F("term_end")
         )
-        ended += 1
+        after: dict[int, list[dict]] = {pk: [] for pk in members}
+        for row in (
+            MemberRole.objects.filter(member_id__in=members)
+            .order_by("pk")
+            .values("member_id", *fields)
+        ):
+            after[row.pop("member_id")].append(row)
+        Member.objects.filter(pk__in=members).update(updated_at=now)
+        MemberEvent.objects.bulk_create(
+            [
+                MemberEvent(
+                    member_id=member,
+                    actor=None,
+                    action=MemberEvent.Action.UPDATED,
+                    changes={
+                        "roles": [
+                            [_role_json(r) for r in before[member]],
+                            [_role_json(r) for r in after[member]],
+                        ]
+                    },
+                    reason=_("Term ended"),
+                )
+                for member in sorted(members)
+            ],
+            batch_size=1000,
+        )
+        mark_stale(Member.objects.filter(pk__in=members).values_list("village_id", flat=True))
+        orphaned = (
+            Enrollment.objects.filter(
+                member_id__in=members, status__in=[Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
+            )
+            .exclude(member__roles__ended_on__isnull=True)
+            .select_related("member")
+        )
+        ended = 0
+        for enrollment in orphaned:
+            last = max(r["term_end"] for r in after[enrollment.member_id] if r["term_end"])
+            on = max(last, enrollment.effective_from or last)
+            enrollment_transition(
+                enrollment=enrollment,
+                to=Status.ENDED,
+                actor=None,
+                ended_on=min(on, today),
+                end_reason=EndReason.TERM_ENDED,
+            )
+            ended += 1
     return {"roles": roles, "enrollments": ended}
 
 

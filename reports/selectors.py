@@ -117,7 +117,7 @@ def compliance(user, *, regency: Region | None, year: int) -> list[dict]:
         bills = bills.filter(village__regency=regency)
     rows = list(bills.values_list("pk", "village_id", "period", "due_date"))
     today = timezone.localdate()
-    settled = settled_on([pk for pk, *_ in rows])
+    settled = settled_on(bills.order_by())
     months: dict[int, dict] = defaultdict(dict)  # village → period → state
     early: dict[int, list[int]] = defaultdict(list)
     for pk, village, period, due in rows:

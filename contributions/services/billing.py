@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     Case,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,37 +168,53 @@ def _charge_penalties(new_bills: QuerySet[Bill]) -> int:
     A bill is late by the started months between its due date and the day it was settled
     (paid in full), or, while unpaid, the first day of the new bill's month. Each month is
     charged once: what earlier bills already charged is subtracted.
+
+    Paid bills already settled for good are left out, so the work does not grow with years
+    of history: a bill that last changed before a later month's bill was generated, and
+    before that month began, had its whole lateness charged by that generation.
     """
     percent = _penalty_percent()
     sources = _penalised_sources()
-    targets = list(
-        new_bills.filter(funding_source__in=sources).values_list(
-            "pk", "village_id", "funding_source", "period"
-        )
-    )
+    new_bills = new_bills.filter(funding_source__in=sources)
+    targets = list(new_bills.values_list("pk", "village_id", "funding_source", "period"))
     if not targets or percent <= 0:
         return 0
     by_key = {(v, f): (pk, period) for pk, v, f, period in targets}
-    candidates = (
-        Bill.objects.filter(segment=Segment.PU, village_id__in={v for v, _ in by_key})
+    periods = {period for *_, period in targets}
+    charged_later = Bill.objects.filter(
+        village_id=OuterRef("village_id"),
+        segment=Segment.PU,
+        funding_source=OuterRef("funding_source"),
+        period__gt=OuterRef("period"),
+        period__gte=OuterRef("changed_on"),
+        created_at__gt=OuterRef("updated_at"),
+    ).exclude(period__in=periods)
+    pool = (
+        Bill.objects.filter(
+            segment=Segment.PU,
+            village_id__in=new_bills.values("village_id"),
+            funding_source__in=sources,
+            period__lt=max(periods),
+            lines_amount__gt=0,
+        )
         .exclude(status=BillStatus.VOID)
-        .filter(lines_amount__gt=0)
-        .annotate(
-            charged=Coalesce(
-                Subquery(
-                    BillPenalty.objects.filter(late_bill=OuterRef("pk"))
-                    .values("late_bill")
-                    .annotate(n=Sum("months"))
-                    .values("n")
-                ),
-                0,
-            )
-        )
-        .values_list(
-            "pk", "village_id", "funding_source", "period", "due_date", "lines_amount", "charged"
-        )
+        .annotate(changed_on=TruncDate("updated_at"))
+        .exclude(Q(status=BillStatus.PAID) & Exists(charged_later))
     )
-    settled = settled_on([pk for pk, *_ in candidates])
+    candidates = pool.annotate(
+        charged=Coalesce(
+            Subquery(
+                BillPenalty.objects.filter(late_bill=OuterRef("pk"))
+                .values("late_bill")
+                .annotate(n=Sum("months"))
+                .values("n")
+            ),
+            0,
+        )
+    ).values_list(
+        "pk", "village_id", "funding_source", "period", "due_date", "lines_amount", "charged"
+    )
+    settled = settled_on(Bill.objects.filter(pk__in=pool.values("pk")))
     penalties = []
     for pk, village, source, period, due, amount, charged in candidates:
         target = by_key.get((village, source))
@@ -219,13 +236,17 @@ def _charge_penalties(new_bills: QuerySet[Bill]) -> int:
     return len(penalties)
 
 
-def settled_on(bill_ids) -> dict[int, datetime.date]:
-    """The day each fully paid bill was settled: when counted payments first covered it."""
-    bills = dict(
-        Bill.objects.filter(pk__in=bill_ids, status=BillStatus.PAID).values_list("pk", "amount")
-    )
+def settled_on(bills) -> dict[int, datetime.date]:
+    """The day each fully paid bill was settled: when counted payments first covered it.
+
+    ``bills`` is a queryset of bills (read as a subquery, so any number of them) or ids.
+    """
+    if not isinstance(bills, QuerySet):
+        bills = Bill.objects.filter(pk__in=list(bills))
+    paid = bills.filter(status=BillStatus.PAID)
+    amounts = dict(paid.values_list("pk", "amount"))
     payments = (
-        Payment.objects.filter(bill_id__in=bills, status__in=COUNTED_STATUSES)
+        Payment.objects.filter(bill_id__in=paid.values("pk"), status__in=COUNTED_STATUSES)
         .order_by("bill_id", "paid_on", "pk")
         .values_list("bill_id", "paid_on", "amount")
     )
@@ -233,7 +254,7 @@ def settled_on(bill_ids) -> dict[int, datetime.date]:
     settled: dict[int, datetime.date] = {}
     for bill, paid_on, amount in payments:
         running[bill] += amount
-        if bill not in settled and running[bill] >= bills[bill]:
+        if bill not in settled and running[bill] >= amounts[bill]:
             settled[bill] = paid_on
     return settled
 

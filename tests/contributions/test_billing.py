@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from contributions.models import Bill, BillLine, BillPenalty, Budget
-from contributions.periods import due_date, parse_period
+from contributions.periods import due_date, months_late, parse_period
 from contributions.rates import RateTable, Terms
 from jamsostek.accounts.models import Role
 from members.models import Status
@@ -485,6 +485,43 @@ def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, m
     # Then January's one started month late is charged once, on March; nothing else
     assert penalties() == {("2025-03", "2025-01", 1, ONE_MONTH)}
     assert bill_of(period="2025-04", segment="pu").amount == PU_MONTHLY
+
+
+def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(admin, make_user):
+    operator = make_user(Role.VILLAGE_OPERATOR)
+    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    # Given January's PU bill (due Monday 17 February), still unpaid when March is billed
+    for period, on in (
+        ("2025-01", "2025-01-02"),
+        ("2025-02", "2025-02-03"),
+        ("2025-03", "2025-03-03"),
+    ):
+        with freeze_time(f"{on} 03:00:00"):
+            generate(period, KWAYANGAN)
+    assert penalties() == {("2025-03", "2025-01", 1, ONE_MONTH)}
+    # And paid on 22 April, three days before April is billed (late, on the 25th)
+    with freeze_time("2025-04-22 03:00:00"):
+        pay(operator, bill_of(period="2025-01", segment="pu"))
+    with freeze_time("2025-04-25 03:00:00"):
+        generate("2025-04", KWAYANGAN)
+    # Then April charges the month up to 1 April only
+    assert ("2025-04", "2025-01", 1, ONE_MONTH) in penalties()
+
+    # When May and June are billed on time
+    for period, on in (("2025-05", "2025-05-02"), ("2025-06", "2025-06-02")):
+        with freeze_time(f"{on} 03:00:00"):
+            generate(period, KWAYANGAN)
+
+    # Then May charges the third started month (17 April → 22 April), and June nothing more
+    january = {p for p in penalties() if p[1] == "2025-01"}
+    assert january == {
+        ("2025-03", "2025-01", 1, ONE_MONTH),
+        ("2025-04", "2025-01", 1, ONE_MONTH),
+        ("2025-05", "2025-01", 1, ONE_MONTH),
+    }
+    assert sum(p[2] for p in january) == months_late(
+        datetime.date(2025, 2, 17), datetime.date(2025, 4, 22)
+    )
 
 
 def test_pu_bills_paid_on_time_are_never_charged(admin, make_user):

@@ -8,6 +8,11 @@ Tests run inside a transaction that is rolled back; the few transactional tests
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -15,6 +20,7 @@ from jamsostek.accounts.models import Role, User
 from villages.models import Region
 
 PASSWORD = "Sandi-Uji-Coba-2025"
+ROOT = Path(__file__).resolve().parent.parent
 
 # Regions the tests lean on (all real codes).
 KWAYANGAN = "33.26.13.2008"  # a desa in Kedungwuni, Kab. Pekalongan
@@ -104,91 +110,118 @@ def error_codes(response) -> list[str]:
     return [e["code"] for e in response.json()["errors"]]
 
 
-@pytest.fixture
-def celery_worker(transactional_db, settings):
-    """A ``celery worker`` process on the test's Redis broker and test database.
+class CeleryProcesses:
+    """``celery worker`` / ``celery beat`` processes on the test's Redis broker and database.
 
-    Skips without a Redis broker or on SQLite (an in-memory test database cannot be
-    shared with another process). Tasks go to a queue of this test's own, so no other
-    worker on the same Redis can take them.
+    Skips without a Redis broker or on SQLite (an in-memory test database cannot be shared
+    with another process). Tasks go to a queue of this test's own, so no other worker on
+    the same Redis can take them; while it is open, this process sends its tasks there too.
     """
-    import os
-    import subprocess
-    import sys
-    import uuid
-    from pathlib import Path
 
-    from django.db import connection
+    def __init__(self, settings, **env):
+        import uuid
 
-    from jamsostek.celery import app
+        from django.db import connection
 
-    broker = settings.TEST_CELERY_BROKER_URL
-    if not broker:
-        pytest.skip("needs CELERY_BROKER_URL=redis://…")
-    if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL=postgres://… (the worker reads the test database)")
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "jamsostek.settings.base",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "DATABASE_CONN_MAX_AGE": "0",
-    }
-    root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "jamsostek",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    # Celery keeps "are we inside a task?" in one process-wide flag that eager tasks set and
-    # restore; eager tasks run by concurrent threads (the payment race tests) can leave it
-    # set, and then .get() on a real result refuses to wait. This process is no task.
-    from celery.result import _set_task_join_will_block
+        self.broker = settings.TEST_CELERY_BROKER_URL
+        if not self.broker:
+            pytest.skip("needs CELERY_BROKER_URL=redis://…")
+        if connection.vendor != "postgresql":
+            pytest.skip("needs DATABASE_URL=postgres://… (the worker reads the test database)")
+        db = connection.settings_dict
+        database_url = (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}"
+            f":{db['PORT'] or 5432}/{db['NAME']}"
+        )
+        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "jamsostek.settings.base",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": self.broker,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "DATABASE_CONN_MAX_AGE": "0",
+            **env,
+        }
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.saved: dict = {}
 
-    _set_task_join_will_block(False)
-    saved = {
-        k: app.conf[k]
-        for k in ("task_always_eager", "task_default_queue", "broker_url", "result_backend")
-    }
-    app.conf.update(
-        task_always_eager=False, task_default_queue=queue, broker_url=broker, result_backend=broker
-    )
-    try:
-        yield process
-    finally:
-        app.conf.update(saved)
+    def __enter__(self):
+        from celery.result import _set_task_join_will_block
+
+        from jamsostek.celery import app
+
+        # Celery keeps "are we inside a task?" in one process-wide flag that eager tasks set
+        # and restore; eager tasks run by concurrent threads (the payment race tests) can
+        # leave it set, and then .get() on a real result refuses to wait. This is no task.
+        _set_task_join_will_block(False)
+        keys = ("task_always_eager", "task_default_queue", "broker_url", "result_backend")
+        self.saved = {k: app.conf[k] for k in keys}
+        app.conf.update(
+            task_always_eager=False,
+            task_default_queue=self.queue,
+            broker_url=self.broker,
+            result_backend=self.broker,
+        )
+        return self
+
+    def worker(self, name: str = "worker") -> subprocess.Popen:
+        return self._spawn(
+            name,
+            [
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{name}-{self.queue}@%h",
+            ],
+        )
+
+    def beat(self, schedule_file: str) -> subprocess.Popen:
+        return self._spawn(
+            "beat", ["beat", "--loglevel=INFO", "--max-interval=1", f"--schedule={schedule_file}"]
+        )
+
+    def _spawn(self, name: str, arguments: list[str]) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "jamsostek", *arguments],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.processes.append((name, process))
+        return process
+
+    def stop(self, process: subprocess.Popen) -> str:
+        """Stop one process (warm shutdown: a task under way finishes) and return its log."""
         process.terminate()
         try:
-            output, _ = process.communicate(timeout=20)
+            output, _ = process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-        print(output[-3000:])
+        return output or ""
+
+    def __exit__(self, *exc):
+        from jamsostek.celery import app
+
+        app.conf.update(self.saved)
+        for name, process in self.processes:
+            if process.returncode is None:
+                print(f"--- {name} ---\n" + self.stop(process)[-3000:])
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A ``celery worker`` process on the test's Redis broker and test database."""
+    with CeleryProcesses(settings) as celery:
+        yield celery.worker()

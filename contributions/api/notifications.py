@@ -67,8 +67,10 @@ class NotificationViewSet(
     def read(self, request, pk=None):
         notification = self.get_object()
         if notification.read_at is None:
-            Notification.objects.filter(pk=notification.pk).update(
-                read_at=timezone.now(), updated_at=timezone.now()
+            # Only if still unread: a request marking it meanwhile keeps its time.
+            now = timezone.now()
+            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+                read_at=now, updated_at=now
             )
             notification.refresh_from_db()
         return Response(NotificationSerializer(notification).data)

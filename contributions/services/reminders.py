@@ -11,13 +11,15 @@ A key names the stage, so a run that is repeated or resumed plans nothing twice.
 
 Delivery claims a row (``sending``) before sending and marks it ``sent`` after; failures
 go back to ``pending`` with exponential backoff until ``NOTIFY_MAX_ATTEMPTS``. A row left
-``sending`` by a crash is retried after ``NOTIFY_STALE_MINUTES``: the gateway receives
-the notification's ``id`` to drop such a repeat.
+``sending`` by a crash is retried after ``NOTIFY_STALE_MINUTES`` (and given up once its
+claims reached ``NOTIFY_MAX_ATTEMPTS``): the gateway receives the notification's ``id`` to
+drop such a repeat.
 """
 
 from __future__ import annotations
 
 import datetime
+import http.client
 import json
 import logging
 import urllib.error
@@ -269,7 +271,7 @@ def _term_reminders(today: datetime.date) -> list[tuple]:
 
 
 class TransientError(Exception):
-    """A failure worth retrying (timeouts, 5xx, 429, the mail server down)."""
+    """A failure worth retrying (timeouts, 5xx, 429, a garbled answer, the mail server down)."""
 
 
 def _send(notification: Notification) -> None:
@@ -299,6 +301,14 @@ def gateway_payload(notification: Notification) -> dict:
     }
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is recorded as the gateway's answer. Following it would re-send the POST as a
+    GET without the message (taking the token along), and count that as delivered."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError(code)
+
+
 def _post_gateway(notification: Notification) -> None:
     request = urllib.request.Request(
         settings.NOTIFY_GATEWAY_URL,
@@ -311,20 +321,24 @@ def _post_gateway(notification: Notification) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - a configured URL
+        opener = urllib.request.build_opener(_NoRedirect)
+        with opener.open(request, timeout=10):  # a configured URL
             return
     except urllib.error.HTTPError as exc:
         if exc.code == 429 or exc.code >= 500:
             raise TransientError(f"gateway answered {exc.code}") from exc
-        raise  # a 4xx will not get better by retrying
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise TransientError(str(exc)) from exc
+        raise  # a 3xx or 4xx will not get better by retrying
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
+        # HTTPException: an answer that is not HTTP (a proxy's hiccup), like a dropped line.
+        raise TransientError(str(exc) or type(exc).__name__) from exc
 
 
 def _claim(pk: int, now) -> Notification | None:
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            # Lock the notification only: the join would lock the recipient's user row too,
+            # and skip the row whenever anything else holds that user (a login, an edit).
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=pk, status=Delivery.PENDING)
             .first()
@@ -342,9 +356,15 @@ def notifications_deliver(*, now=None, limit: int = 500) -> dict[str, int]:
     """Send what is due: each row claimed, sent, then marked, one at a time."""
     now = now or timezone.now()
     stale = now - datetime.timedelta(minutes=settings.NOTIFY_STALE_MINUTES)
-    Notification.objects.filter(status=Delivery.SENDING, next_attempt_at__lt=stale).update(
-        status=Delivery.PENDING
+    abandoned = Notification.objects.filter(status=Delivery.SENDING, next_attempt_at__lt=stale)
+    # A claim counts as an attempt: a row that stopped the worker that often is given up,
+    # rather than claimed (and crashing a worker) forever.
+    abandoned.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        status=Delivery.FAILED,
+        last_error="no answer: the worker stopped while sending, on every attempt",
+        updated_at=timezone.now(),
     )
+    abandoned.update(status=Delivery.PENDING, updated_at=timezone.now())
     due = list(
         Notification.objects.filter(status=Delivery.PENDING, next_attempt_at__lte=now)
         .order_by("pk")

@@ -274,8 +274,16 @@ class TransientError(Exception):
     """A failure worth retrying (timeouts, 5xx, 429, a garbled answer, the mail server down)."""
 
 
+class Undeliverable(Exception):
+    """A message that must not go out any more (its recipient was deactivated)."""
+
+
 def _send(notification: Notification) -> None:
     user = notification.recipient
+    if not user.is_active:
+        # Queued while the account was active: a deactivated user (someone who left the
+        # village office) gets no more of its reminders, whatever the channel.
+        raise Undeliverable("recipient deactivated")
     if notification.channel == Channel.EMAIL:
         try:
             send_mail(

@@ -562,6 +562,23 @@ def test_email_is_delivered_once(admin, make_user, mailoutbox):
     assert email.sent_at is not None
 
 
+def test_a_recipient_deactivated_before_delivery_gets_nothing(admin, make_user, mailoutbox):
+    # Given July's due reminder queued by e-mail for an operator who then left the office
+    operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")
+    member_covered(admin)
+    bill_months("2025-07")
+    plan("2025-07-15")
+    User.objects.filter(pk=operator.pk).update(is_active=False)
+
+    # When delivery runs
+    assert notifications_deliver() == {"sent": 0, "retry": 0, "failed": 1}
+
+    # Then no e-mail went out, and the row says why
+    assert mailoutbox == []
+    email = outbox(operator, Channel.EMAIL)[arrears_key("2025-07", "bpu", "due")]
+    assert (email.status, email.last_error) == (Delivery.FAILED, "recipient deactivated")
+
+
 def test_a_mail_server_down_is_retried(admin, make_user, mailoutbox, monkeypatch):
     # Given an e-mail reminder and a mail server that refuses connections
     operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")

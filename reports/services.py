@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
 from jamsostek.core.choices import Category
-from members.models import Enrollment, Member, MemberRole, Status
+from members.models import Member, MemberRole, Status
 from villages.models import Level, Region, VillageSeat
 
 from .models import CategoryProgress, StaleProgress, VillageProgress
@@ -58,11 +58,14 @@ def refresh_stale() -> int:
 
 def villages_with_activity() -> QuerySet[Region]:
     """Villages that have seats, members or bills: the rest have nothing to show."""
+    # EXISTS, correlated on the village: ORed ``IN (subquery)`` is no semi-join, and once
+    # PostgreSQL knows the members table is larger than work_mem it tests each village
+    # against the whole list of members' villages (a province of members: hours).
     return Region.objects.filter(level=Level.VILLAGE).filter(
-        Q(pk__in=VillageSeat.objects.values("village_id"))
-        | Q(pk__in=Member.objects.values("village_id"))
-        | Q(pk__in=Bill.objects.values("village_id"))
-        | Q(pk__in=VillageProgress.objects.values("village_id"))
+        Q(Exists(VillageSeat.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(Member.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(Bill.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(VillageProgress.objects.filter(village_id=OuterRef("pk"))))
     )
 
 
@@ -79,11 +82,23 @@ def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:
 @transaction.atomic
 def _refresh_chunk(ids: list[int]) -> None:
     now = timezone.now()
-    active_members = Enrollment.objects.filter(status=Status.ACTIVE).values("member_id")
+    # Active through a LEFT JOIN on the role's member, not ``member_id IN (every active
+    # enrollment)``: inside the aggregate's FILTER that subquery is no join, SQLite builds
+    # it whole for each chunk, and PostgreSQL, once the list outgrows work_mem, scans it
+    # for each role (a province: hours). A join leaves the planner free to start from the
+    # chunk's members.
     open_roles = MemberRole.objects.filter(ended_on__isnull=True, member__village_id__in=ids)
-    per_category = open_roles.values("member__village_id", "category").annotate(
-        registered=Count("member_id", distinct=True),
-        active=Count("member_id", distinct=True, filter=Q(member_id__in=active_members)),
+    per_category = (
+        open_roles.alias(
+            active_enrollment=FilteredRelation(
+                "member__enrollments", condition=Q(member__enrollments__status=Status.ACTIVE)
+            )
+        )
+        .values("member__village_id", "category")
+        .annotate(
+            registered=Count("member_id", distinct=True),
+            active=Count("member_id", distinct=True, filter=Q(active_enrollment__isnull=False)),
+        )
     )
     seats = VillageSeat.objects.filter(village_id__in=ids).values_list(
         "village_id", "category", "count"
@@ -95,11 +110,18 @@ def _refresh_chunk(ids: list[int]) -> None:
         cell = figures[(row["member__village_id"], row["category"])]
         cell[1], cell[2] = row["registered"], row["active"]
 
+    # From the chunk's members, joined to their active enrollments (SQLite, given
+    # enrollments filtered on status, walked every active enrollment in the database).
     participants = dict(
-        Enrollment.objects.filter(status=Status.ACTIVE, member__village_id__in=ids)
-        .values("member__village_id")
-        .annotate(n=Count("pk"))
-        .values_list("member__village_id", "n")
+        Member.objects.filter(village_id__in=ids)
+        .alias(
+            active_enrollment=FilteredRelation(
+                "enrollments", condition=Q(enrollments__status=Status.ACTIVE)
+            )
+        )
+        .values("village_id")
+        .annotate(n=Count("active_enrollment"))
+        .values_list("village_id", "n")
     )
     perisai = dict(
         Member.objects.filter(village_id__in=ids, is_perisai=True, roles__ended_on__isnull=True)

@@ -94,6 +94,7 @@ def make_synthetic(
     *,
     effective_from: datetime.date = EFFECTIVE_FROM,
     chunk: int = 50,
+    offset: int = 0,
 ) -> Synthetic:
     """Write ``villages`` × ``per_village`` active members set-based; return what was made.
 
@@ -103,6 +104,9 @@ def make_synthetic(
     No member history, no bills: generate those with the services being measured.
     NIKs and KPJ numbers continue after the members already in the database, so a
     second call adds more members rather than failing (it does not pick other villages).
+    ``offset`` skips the first picked villages (an earlier call filled them), so
+    ``make_synthetic(8_563, offset=300)`` after ``make_synthetic(300)`` fills the rest of
+    the province; only the villages written are then in ``village_ids``.
     Villages are written ``chunk`` at a time, one transaction and three ``bulk_create``
     calls per chunk, so memory stays flat at 8,563 × 100.
     """
@@ -111,7 +115,7 @@ def make_synthetic(
     from members.models import Enrollment, Member, MemberRole
 
     started = time.perf_counter()
-    picked = pick_villages(villages)
+    picked = pick_villages(villages)[offset:]
     result = Synthetic(village_ids=[pk for pk, _ in picked])
     serial = Member.objects.count()
     born = datetime.date(1960, 1, 1)

@@ -76,6 +76,12 @@ def main() -> None:
 
     bench_billing(villages=300, per_village=100)
 
+    # Progress: progress_refresh and /reports/coverage/ over those 300 villages, then over
+    # the whole of Jawa Tengah, 8,563 villages x 100 (minutes; BENCH_PROVINCE=0 skips it).
+    from tests.bench.progress_bench import bench_progress
+
+    bench_progress(villages=300, per_village=100)
+
 
 def latency(client, path: str, runs: int = 15) -> float:
     """Median milliseconds of ``runs`` GETs of ``path`` after one warm-up; printed."""

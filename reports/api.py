@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -16,6 +21,7 @@ from villages.models import Level, Region
 
 from . import selectors
 from .renderers import CSVRenderer, XLSXRenderer
+from .schema import CategoryFiguresSerializer, RentanSerializer
 
 FORMAT = OpenApiParameter(
     "format",
@@ -71,23 +77,76 @@ class ReportView(APIView):
         return int(raw)
 
 
+class UcjSerializer(serializers.Serializer):
+    employed_population = serializers.IntegerField()
+    participants_active = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
 class CoverageRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     villages = serializers.IntegerField()
-    categories = serializers.DictField()
-    rentan = serializers.DictField()
+    categories = serializers.DictField(
+        child=CategoryFiguresSerializer(), help_text="per seat category"
+    )
+    rentan = RentanSerializer()
     villages_meeting_target = serializers.IntegerField()
     villages_with_perisai = serializers.IntegerField()
     participants_active = serializers.IntegerField()
     arrears_outstanding = serializers.IntegerField()
-    ucj = serializers.DictField(allow_null=True)
+    ucj = UcjSerializer(
+        allow_null=True, help_text="regency rows whose employed population is set; else null"
+    )
 
 
 class CoverageSerializer(serializers.Serializer):
     level = serializers.CharField()
     code = serializers.CharField(allow_null=True)
     rows = CoverageRowSerializer(many=True)
+    title = serializers.CharField(help_text="the sheet's name in the .xlsx download")
+
+
+def _figures(positions: int, registered: int, active: int) -> dict:
+    percent = round(active * 100 / positions, 1) if positions else None
+    return {"positions": positions, "registered": registered, "active": active, "percent": percent}
+
+
+COVERAGE_EXAMPLE = OpenApiExample(
+    "Jawa Tengah, one row per regency (Kab. Banyumas shown)",
+    response_only=True,
+    value={
+        "level": "regency",
+        "code": "33",
+        "rows": [
+            {
+                "code": "33.02",
+                "name": "Kabupaten Banyumas",
+                "villages": 331,
+                "categories": {
+                    "kepala_desa": _figures(301, 301, 301),
+                    "perangkat_desa": _figures(2_709, 1_980, 1_944),
+                    "bpd": _figures(3_379, 3_379, 3_379),
+                    "rt": _figures(9_800, 750, 700),
+                    "rw": _figures(2_500, 200, 200),
+                    "linmas": _figures(10_400, 660, 660),
+                    "lkd": _figures(1_655, 0, 0),
+                },
+                "rentan": {"target": 33_100, "active": 399, "percent": 1.2},
+                "villages_meeting_target": 3,
+                "villages_with_perisai": 5,
+                "participants_active": 7_583,
+                "arrears_outstanding": 1_192_800,
+                "ucj": {
+                    "employed_population": 900_000,
+                    "participants_active": 7_583,
+                    "percent": 0.8,
+                },
+            }
+        ],
+        "title": "cakupan",
+    },
+)
 
 
 class CoverageView(ReportView):
@@ -107,6 +166,7 @@ class CoverageView(ReportView):
             FORMAT,
         ],
         responses=CoverageSerializer,
+        examples=[COVERAGE_EXAMPLE],
     )
     def get(self, request):
         parent = self.region(
@@ -139,10 +199,99 @@ def level_rank(level: str) -> int:
     return [Level.PROVINCE, Level.REGENCY, Level.DISTRICT, Level.VILLAGE].index(level)
 
 
-class RegencyYearSerializer(serializers.Serializer):
+class ComplianceRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text="equal score, unpaid and late months share a rank")
+    village = serializers.CharField()
+    village_name = serializers.CharField()
+    months_billed = serializers.IntegerField(help_text="months whose due date has passed")
+    paid_on_time = serializers.IntegerField(help_text="paid in full by the due date")
+    paid_late = serializers.IntegerField()
+    unpaid = serializers.IntegerField()
+    score = serializers.FloatField(help_text="(on time + late / 2) / months billed × 100")
+    average_days_early = serializers.FloatField(
+        allow_null=True, help_text="days before the due date, on average (negative: late)"
+    )
+
+
+class ComplianceSerializer(serializers.Serializer):
     regency = serializers.CharField(allow_null=True)
     year = serializers.IntegerField()
-    rows = serializers.ListField(child=serializers.DictField())
+    rows = ComplianceRowSerializer(many=True)
+    title = serializers.CharField(help_text="the sheet's name in the .xlsx download")
+
+
+class ClaimsRowSerializer(serializers.Serializer):
+    village = serializers.CharField()
+    village_name = serializers.CharField()
+    claims = serializers.IntegerField()
+    benefits = serializers.DictField(
+        child=serializers.IntegerField(), help_text="rupiah paid per benefit (jkm, jkk, …)"
+    )
+    benefits_paid = serializers.IntegerField()
+    contributions_paid = serializers.IntegerField(help_text="payments counted in the year")
+    ratio = serializers.FloatField(allow_null=True, help_text="benefits / contributions")
+
+
+class ClaimsSerializer(serializers.Serializer):
+    regency = serializers.CharField(allow_null=True)
+    year = serializers.IntegerField()
+    rows = ClaimsRowSerializer(many=True)
+    title = serializers.CharField(help_text="the sheet's name in the .xlsx download")
+
+
+COMPLIANCE_EXAMPLE = OpenApiExample(
+    "Kab. Pekalongan, 2025",
+    response_only=True,
+    value={
+        "regency": "33.26",
+        "year": 2025,
+        "rows": [
+            {
+                "rank": 1,
+                "village": "33.26.13.2008",
+                "village_name": "Kwayangan",
+                "months_billed": 3,
+                "paid_on_time": 3,
+                "paid_late": 0,
+                "unpaid": 0,
+                "score": 100.0,
+                "average_days_early": 11.3,
+            },
+            {
+                "rank": 2,
+                "village": "33.26.13.2003",
+                "village_name": "Rowocacing",
+                "months_billed": 3,
+                "paid_on_time": 2,
+                "paid_late": 1,
+                "unpaid": 0,
+                "score": 83.3,
+                "average_days_early": 3.0,
+            },
+        ],
+        "title": "tertib-bayar",
+    },
+)
+CLAIMS_EXAMPLE = OpenApiExample(
+    "Kab. Pekalongan, 2025",
+    response_only=True,
+    value={
+        "regency": "33.26",
+        "year": 2025,
+        "rows": [
+            {
+                "village": "33.26.13.2008",
+                "village_name": "Kwayangan",
+                "claims": 1,
+                "benefits": {"jkm": 42_000_000},
+                "benefits_paid": 42_000_000,
+                "contributions_paid": 50_400,
+                "ratio": 833.33,
+            }
+        ],
+        "title": "klaim",
+    },
+)
 
 
 REGENCY_YEAR = [OpenApiParameter("regency", str), OpenApiParameter("year", int), FORMAT]
@@ -172,7 +321,8 @@ class RegencyYearReport(ReportView):
         summary='The "tertib bayar iuran" ranking: months billed, paid by the due date, late, '
         "unpaid, score",
         parameters=REGENCY_YEAR,
-        responses=RegencyYearSerializer,
+        responses=ComplianceSerializer,
+        examples=[COMPLIANCE_EXAMPLE],
     )
 )
 class ComplianceView(RegencyYearReport):
@@ -184,7 +334,8 @@ class ComplianceView(RegencyYearReport):
     get=extend_schema(
         summary="Benefits paid against contributions paid, per village",
         parameters=REGENCY_YEAR,
-        responses=RegencyYearSerializer,
+        responses=ClaimsSerializer,
+        examples=[CLAIMS_EXAMPLE],
     )
 )
 class ClaimsReportView(RegencyYearReport):

@@ -624,24 +624,18 @@ def roles_end_expired(*, today: datetime.date | None = None) -> dict[str, int]:
         if not expired:
             return {"roles": 0, "enrollments": 0}
         members = {member for _pk, member in expired}
-        fields = ("category", "position", "term_start", "term_end", "ended_on")
+        ending = {pk for pk, _m in expired}
         before: dict[int, list[dict]] = {pk: [] for pk in members}
-        for row in (
-            MemberRole.objects.filter(member_id__in=members)
-            .order_by("pk")
-            .values("member_id", *fields)
-        ):
-            before[row.pop("member_id")].append(row)
-        roles = MemberRole.objects.filter(pk__in=[pk for pk, _m in expired]).update(
-            ended_on=F("term_end")
-        )
         after: dict[int, list[dict]] = {pk: [] for pk in members}
         for row in (
             MemberRole.objects.filter(member_id__in=members)
             .order_by("pk")
-            .values("member_id", *fields)
+            .values("pk", "member_id", "category", "position", "term_start", "term_end", "ended_on")
         ):
-            after[row.pop("member_id")].append(row)
+            pk, member = row.pop("pk"), row.pop("member_id")
+            before[member].append(row)
+            after[member].append({**row, "ended_on": row["term_end"]} if pk in ending else row)
+        roles = MemberRole.objects.filter(pk__in=ending).update(ended_on=F("term_end"))
         Member.objects.filter(pk__in=members).update(updated_at=now)
         MemberEvent.objects.bulk_create(
             [

@@ -9,10 +9,7 @@ Dates used throughout (2025):
 from __future__ import annotations
 
 import datetime
-import json
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, connections, transaction
@@ -27,6 +24,7 @@ from contributions.tasks import deliver_notifications, send_reminders
 from jamsostek.accounts.models import Role, User
 from members.models import MemberRole, Status
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KWAYANGAN
+from tests.gateway import Gateway
 
 from .helpers import BPU_PACKAGE, PU_MONTHLY, bill_of, day, generate, member_covered, pay, pu_terms
 
@@ -611,82 +609,15 @@ def test_a_mail_server_down_is_retried(admin, make_user, mailoutbox, monkeypatch
 # --- delivery: the gateway ---------------------------------------------------------------------
 
 
-class Gateway:
-    """A gateway on 127.0.0.1 that records what it receives and answers ``status``."""
-
-    def __init__(self):
-        self.status = 200
-        self.received: list[dict] = []
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                gateway.received.append(
-                    {
-                        "method": "POST",
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": json.loads(self.rfile.read(length)),
-                    }
-                )
-                if gateway.status == "garbled":  # not HTTP at all, as a broken proxy might
-                    self.wfile.write(b"HELLO\r\n\r\n")
-                    self.close_connection = True
-                    return
-                answer = json.dumps({"status": gateway.status}).encode()
-                self.send_response(gateway.status)
-                if 300 <= gateway.status < 400:  # moved, say from http:// to https://
-                    self.send_header("Location", "/v2/messages")
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def do_GET(self):
-                gateway.received.append(
-                    {
-                        "method": "GET",
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": None,
-                    }
-                )
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):  # quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1/messages"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def ids(self) -> list[int]:
-        return [r["body"]["id"] for r in self.received if r["method"] == "POST"]
-
-    def wait_for(self, count: int) -> list[int]:
-        """The ids posted, once ``count`` have arrived (a worker that died did not wait)."""
-        deadline = time.monotonic() + 5
-        while len(self.ids()) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.ids()
-
-
 @pytest.fixture
 def gateway(settings, monkeypatch):
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    server = Gateway()
-    server.thread.start()
-    settings.NOTIFY_GATEWAY_URL = server.url
-    settings.NOTIFY_GATEWAY_TOKEN = "token-gateway-uji"
-    settings.NOTIFY_GATEWAY_CHANNEL = "whatsapp"
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
-    server.thread.join(timeout=5)
+    with Gateway() as server:
+        settings.NOTIFY_GATEWAY_URL = server.url
+        settings.NOTIFY_GATEWAY_TOKEN = "token-gateway-uji"
+        settings.NOTIFY_GATEWAY_CHANNEL = "whatsapp"
+        yield server
 
 
 @pytest.fixture

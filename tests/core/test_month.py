@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db.models import F, Sum
@@ -31,6 +29,7 @@ from members.models import EndReason, Enrollment, MemberRole, Status
 from reports.models import CategoryProgress, StaleProgress, VillageProgress
 from tests.conftest import BLACANAN, KAB_PEKALONGAN, KWAYANGAN, CeleryProcesses
 from tests.contributions.test_race import committed_basics
+from tests.gateway import Gateway
 from tests.reports.banyumas import write_members
 from villages.models import Region, VillageSeat
 
@@ -39,35 +38,10 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 BPU = 16_800
 
 
-class Gateway(BaseHTTPRequestHandler):
-    """The SMS/WhatsApp gateway: records each POST and answers 202."""
-
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(
-            {
-                "body": json.loads(body),
-                "authorization": self.headers["Authorization"],
-                "idempotency_key": self.headers["Idempotency-Key"],
-            }
-        )
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def gateway():
-    Gateway.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/send", Gateway.received
-    server.shutdown()
+    with Gateway() as server:
+        yield server
 
 
 def person(role: str, scope: str, name: str) -> User:
@@ -144,7 +118,6 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     auditor = person(Role.PMD_AUDITOR, KAB_PEKALONGAN, "pmd_pekalongan")
 
     # When beat fires the month's jobs, each every second, for two workers
-    url, received = gateway
     day = datetime.timedelta(days=1)
     schedule = [
         ["generate-bills", "contributions.generate_bills", {"period": format_period(period)}],
@@ -163,7 +136,7 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
         DJANGO_SETTINGS_MODULE="tests.month_settings",
         MONTH_BEAT_SCHEDULE=json.dumps([row + [1] for row in schedule]),
         MONTH_MAIL_DIR=str(mail),
-        NOTIFY_GATEWAY_URL=url,
+        NOTIFY_GATEWAY_URL=gateway.url,
         NOTIFY_GATEWAY_TOKEN="rahasia-gateway",
     ) as celery:
         celery.worker("worker-1")
@@ -174,7 +147,7 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
         wait_for(
             lambda: (
                 Notification.objects.filter(status=Delivery.SENT).count() == expected
-                and len(received) == expected // 3
+                and len(gateway.ids()) == expected // 3
                 and Enrollment.objects.filter(status=Status.ENDED).exists()
                 and Bill.objects.filter(status=BillStatus.OVERDUE).count() == 3
             ),
@@ -226,12 +199,13 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     }
     assert "Rp 151.200" in digest.first().subject  # 100,800 + 50,400 overdue
     # The gateway got each notification once, with its token and idempotency key
-    gateway_ids = [r["body"]["id"] for r in received]
-    assert sorted(gateway_ids) == sorted(
+    assert {r["method"] for r in gateway.received} == {"POST"}
+    assert sorted(gateway.ids()) == sorted(
         rows.filter(channel=Channel.GATEWAY).values_list("pk", flat=True)
     )
-    assert {r["authorization"] for r in received} == {"Bearer rahasia-gateway"}
-    assert all(r["idempotency_key"] == f"notification-{r['body']['id']}" for r in received)
+    headers = [r["headers"] for r in gateway.received]
+    assert {h["authorization"] for h in headers} == {"Bearer rahasia-gateway"}
+    assert [h["idempotency-key"] for h in headers] == [f"notification-{pk}" for pk in gateway.ids()]
     # Each e-mail was written once
     sent_to = [
         line.split(": ", 1)[1]

@@ -22,7 +22,7 @@ from villages.models import Region
 
 from .models import Benefit, Bill, Budget, PaymentMethod
 from .periods import add_months
-from .services.arrears import apply_arrears_rules
+from .services.arrears import arrears_rules_apply
 from .services.billing import bills_generate
 from .services.budgets import budget_create
 from .services.claims import claim_record
@@ -63,7 +63,7 @@ def seed_money(village_codes: list[str], *, today: datetime.date | None = None) 
     for village in villages:
         _budgets(village, today)
         _death_claims(village)
-    apply_arrears_rules(today=today, villages=[v.pk for v in villages])
+    arrears_rules_apply(today=today, villages=[v.pk for v in villages])
     return Bill.objects.filter(village__in=scope).count()
 
 

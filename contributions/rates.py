@@ -96,7 +96,3 @@ class RateTable:
                 "worker": round_rupiah(percent_of(bounded, row.worker_value)),
             }
         return detail
-
-
-def total(detail: dict[str, dict[str, int]]) -> int:
-    return sum(share["employer"] + share["worker"] for share in detail.values())

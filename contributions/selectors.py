@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import (
     Count,
@@ -12,6 +13,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -19,9 +21,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from jamsostek.core.choices import Level
 from jamsostek.core.scoping import scope_queryset
 from members.models import Enrollment, Status
-from villages.models import Level, Region
+from villages.models import Region
 
 from .models import (
     COUNTED_STATUSES,
@@ -31,8 +34,13 @@ from .models import (
     BillPenalty,
     BillStatus,
     Budget,
+    Channel,
+    Notification,
     Payment,
+    Rate,
 )
+from .periods import month_end
+from .rates import in_force
 
 
 def bills_for(user) -> QuerySet[Bill]:
@@ -96,9 +104,8 @@ def member_arrears(queryset):
     )
 
 
-def members_in_arrears_q():
-    from django.db.models import Q
-
+def members_in_arrears():
+    """A filter keeping the members on an overdue bill."""
     return Q(pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values("member_id"))
 
 
@@ -140,3 +147,63 @@ def claims_for(user) -> QuerySet[BenefitClaim]:
     return scope_queryset(
         BenefitClaim.objects.select_related("member", "member__village", "recorded_by"), user
     )
+
+
+def bills_settled_on(bills) -> dict[int, datetime.date]:
+    """The day each fully paid bill was settled: when counted payments first covered it.
+
+    ``bills`` is a queryset of bills (read as a subquery, so any number of them) or ids.
+    """
+    if not isinstance(bills, QuerySet):
+        bills = Bill.objects.filter(pk__in=list(bills))
+    paid = bills.filter(status=BillStatus.PAID)
+    amounts = dict(paid.values_list("pk", "amount"))
+    payments = (
+        Payment.objects.filter(bill_id__in=paid.values("pk"), status__in=COUNTED_STATUSES)
+        .order_by("bill_id", "paid_on", "pk")
+        .values_list("bill_id", "paid_on", "amount")
+    )
+    running: dict[int, int] = defaultdict(int)
+    settled: dict[int, datetime.date] = {}
+    for bill, paid_on, amount in payments:
+        running[bill] += amount
+        if bill not in settled and running[bill] >= amounts[bill]:
+            settled[bill] = paid_on
+    return settled
+
+
+def enrollments_billable(period: datetime.date) -> QuerySet[Enrollment]:
+    """Enrollments covered on at least one day of ``period``'s month."""
+    first, last = period, month_end(period)
+    return Enrollment.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=first),
+        Q(lapsed_on__isnull=True) | Q(lapsed_on__gt=first),
+        status__in=[Status.ACTIVE, Status.LAPSED, Status.ENDED],
+        effective_from__lte=last,
+    )
+
+
+def villages_in(*, village: Region | None = None, regency: Region | None = None):
+    """The villages a generation covers."""
+    qs = Region.objects.filter(level=Level.VILLAGE, is_active=True)
+    if village is not None:
+        return qs.filter(pk=village.pk)
+    if regency is not None:
+        return qs.filter(regency=regency)
+    return qs
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """``user``'s own in-app reminders: nobody sees another user's."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+
+
+def rates_in_force(day: datetime.date | None = None) -> QuerySet[Rate]:
+    """The rate rows in force on ``day`` (default today)."""
+    return Rate.objects.filter(in_force(day or timezone.localdate()))
+
+
+def rates_all() -> QuerySet[Rate]:
+    return Rate.objects.all()

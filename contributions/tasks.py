@@ -1,25 +1,25 @@
-"""Celery entry points of the money side: thin, by primary key or period, safe to repeat."""
+"""Celery entry points of the money side: thin, by primary key or period, safe to repeat.
+
+Each task is named after the one service it calls.
+"""
 
 import datetime
 
 from celery import shared_task
 from django.utils import timezone
 
-from members.models import Enrollment
 from villages.models import Region
 
 from .periods import format_period, parse_period
-from .services.arrears import apply_arrears_rules
-from .services.billing import bills_generate, periods_to_bill
-from .services.reminders import notifications_deliver, reminders_plan
+from .services import arrears, billing, reminders
 
 
-@shared_task(name="contributions.generate_bills")
-def generate_bills(period: str | None = None, village_ids: list[int] | None = None) -> dict:
+@shared_task(name="contributions.bills_generate")
+def bills_generate(period: str | None = None, village_ids: list[int] | None = None) -> dict:
     """Bill a month (default: this one) for the given villages or all. Repeatable."""
     day = parse_period(period) if period else timezone.localdate().replace(day=1)
     villages = Region.objects.filter(pk__in=village_ids) if village_ids else None
-    result = bills_generate(period=day, villages=villages)
+    result = billing.bills_generate(period=day, villages=villages)
     return {
         "period": format_period(day),
         "bills_created": result.bills_created,
@@ -28,37 +28,29 @@ def generate_bills(period: str | None = None, village_ids: list[int] | None = No
     }
 
 
-@shared_task(name="contributions.bill_enrollment")
-def bill_enrollment(enrollment_id: int) -> int:
+@shared_task(name="contributions.bills_generate_for_enrollment")
+def bills_generate_for_enrollment(enrollment_id: int) -> int:
     """After an activation: bill the enrollment's months so far (its village only)."""
-    enrollment = Enrollment.objects.select_related("member").filter(pk=enrollment_id).first()
-    if enrollment is None or enrollment.effective_from is None:
-        return 0
-    villages = Region.objects.filter(pk=enrollment.member.village_id)
-    return sum(
-        bills_generate(period=period, villages=villages).lines_added
-        for period in periods_to_bill(enrollment)
-    )
+    return billing.bills_generate_for_enrollment(enrollment_id=enrollment_id)
 
 
-@shared_task(name="contributions.apply_arrears_rules")
-def apply_arrears_rules_task(today: str | None = None) -> dict:
+@shared_task(name="contributions.arrears_rules_apply")
+def arrears_rules_apply(today: str | None = None) -> dict:
     """Nightly: overdue bills, BPU lapses after long arrears, reactivation when paid up."""
-    result = apply_arrears_rules(today=_day(today))
+    result = arrears.arrears_rules_apply(today=_day(today))
     return {"overdue": result.overdue, "lapsed": result.lapsed, "reactivated": result.reactivated}
 
 
-@shared_task(name="contributions.send_reminders")
-def send_reminders(today: str | None = None) -> dict:
+@shared_task(name="contributions.reminders_send")
+def reminders_send(today: str | None = None) -> dict:
     """Each morning: plan the day's reminders into the outbox, then deliver what is due."""
-    planned = reminders_plan(today=_day(today)).planned
-    return {"planned": planned, **notifications_deliver()}
+    return reminders.reminders_send(today=_day(today))
 
 
-@shared_task(name="contributions.deliver_notifications")
-def deliver_notifications() -> dict:
+@shared_task(name="contributions.notifications_deliver")
+def notifications_deliver() -> dict:
     """Every few minutes: deliver due notifications and retry failed ones."""
-    return notifications_deliver()
+    return reminders.notifications_deliver()
 
 
 def _day(today: str | None) -> datetime.date | None:

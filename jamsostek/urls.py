@@ -15,8 +15,7 @@ from contributions.api import (
 )
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
-from members.api import MemberViewSet
-from members.io_api import ImportJobViewSet
+from members.api import ImportJobViewSet, MemberViewSet
 from reports.api import ClaimsReportView, ComplianceView, CoverageView
 from villages.api import RegionViewSet, VillageViewSet
 

@@ -348,3 +348,8 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+    @property
+    def progress_key(self) -> str:
+        """The cache key of the rows done while it runs (its own transaction hides the row)."""
+        return f"members:import-job:{self.pk}:rows_done"

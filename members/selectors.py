@@ -1,18 +1,27 @@
 """Reads of members, with what their API bodies need already joined."""
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
+from jamsostek.accounts.models import Role
 from jamsostek.core.scoping import scope_queryset
 
-from .models import OPEN_STATUSES, Enrollment, Member, MemberEvent, MemberRole, Status
+from . import signals
+from .models import (
+    OPEN_STATUSES,
+    Enrollment,
+    ImportJob,
+    Member,
+    MemberEvent,
+    MemberRole,
+    Status,
+)
 
 
 def members_for(user) -> QuerySet[Member]:
     """Members inside ``user``'s scope, roles and enrollments prefetched (newest first),
     with their arrears (``arrears_months``, ``arrears_amount``) annotated."""
-    from contributions.selectors import member_arrears
-
-    return member_arrears(
+    return signals.member_arrears(
         scope_queryset(
             Member.objects.select_related("village").prefetch_related(
                 Prefetch("roles", queryset=MemberRole.objects.order_by("pk")),
@@ -24,13 +33,13 @@ def members_for(user) -> QuerySet[Member]:
 
 
 def filter_in_arrears(queryset: QuerySet[Member], value: bool) -> QuerySet[Member]:
-    from contributions.selectors import members_in_arrears_q
+    in_arrears = signals.members_in_arrears()
+    return queryset.filter(in_arrears) if value else queryset.exclude(in_arrears)
 
-    return (
-        queryset.filter(members_in_arrears_q())
-        if value
-        else queryset.exclude(members_in_arrears_q())
-    )
+
+def enrollment_open(member: Member) -> Enrollment | None:
+    """The member's open enrollment (draft, submitted, active or lapsed), if any."""
+    return member.enrollments.filter(status__in=OPEN_STATUSES).first()
 
 
 def shown_enrollment(member: Member) -> Enrollment | None:
@@ -89,3 +98,20 @@ def search_members(
 
 def member_history(member: Member) -> QuerySet[MemberEvent]:
     return member.events.select_related("actor").order_by("-at", "-pk")
+
+
+def import_jobs_for(user) -> QuerySet[ImportJob]:
+    """The import jobs ``user`` may see: their own, or every one for an admin."""
+    jobs = ImportJob.objects.select_related("created_by")
+    if not (user and user.is_authenticated and user.is_active):
+        return jobs.none()
+    if getattr(user, "role", None) == Role.ADMIN:
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def import_job_rows_done(job: ImportJob) -> int:
+    """How many rows of ``job`` are done, live while it runs."""
+    if job.status == ImportJob.State.RUNNING:
+        return cache.get(job.progress_key, job.rows_done)
+    return job.rows_done

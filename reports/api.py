@@ -15,13 +15,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jamsostek.core.choices import Level
 from jamsostek.core.errors import ApplicationError
-from jamsostek.core.scoping import region_in_scope
-from villages.models import Level, Region
+from villages.models import Region
+from villages.selectors import region_for
+from villages.serializers import CategoryFiguresSerializer, RentanSerializer
 
 from . import selectors
 from .renderers import CSVRenderer, XLSXRenderer
-from .schema import CategoryFiguresSerializer, RentanSerializer
 
 FORMAT = OpenApiParameter(
     "format",
@@ -50,23 +51,11 @@ class ReportView(APIView):
         return response
 
     def region(self, code: str | None, levels, attr: str) -> Region | None:
+        """The region ``code`` names, or None. A region above the caller's scope is fine:
+        the rows are cut to the scope."""
         if not code:
             return None
-        region = Region.objects.filter(code=code, level__in=levels).first()
-        if region is None or not (
-            region_in_scope(region, self.request.user) or self._covers(region)
-        ):
-            raise ApplicationError(
-                _("Region %(code)s does not exist or is outside your scope.") % {"code": code},
-                code="invalid_region",
-                attr=attr,
-            )
-        return region
-
-    def _covers(self, region: Region) -> bool:
-        """A parent above the caller's scope is fine: the rows are cut to the scope."""
-        scope = self.request.user.scope
-        return scope is not None and scope.code.startswith(region.code + ".")
+        return region_for(self.request.user, code, attr=attr, levels=levels, above_scope=True)
 
     def year(self) -> int:
         raw = self.request.query_params.get("year") or str(timezone.localdate().year)

@@ -8,10 +8,10 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from contributions.models import COUNTED_STATUSES, BenefitClaim, Bill, BillStatus, Payment
-from contributions.services.billing import settled_on
-from jamsostek.core.choices import SEAT_CATEGORIES
+from contributions.selectors import bills_settled_on
+from jamsostek.core.choices import SEAT_CATEGORIES, Level
 from jamsostek.core.scoping import scope_queryset
-from villages.models import LEVEL_ORDER, Level, Region
+from villages.models import LEVEL_ORDER, Region
 
 from .models import CategoryProgress, VillageProgress
 from .progress import percent
@@ -117,7 +117,7 @@ def compliance(user, *, regency: Region | None, year: int) -> list[dict]:
         bills = bills.filter(village__regency=regency)
     rows = list(bills.values_list("pk", "village_id", "period", "due_date"))
     today = timezone.localdate()
-    settled = settled_on(bills.order_by())
+    settled = bills_settled_on(bills.order_by())
     months: dict[int, dict] = defaultdict(dict)  # village → period → state
     early: dict[int, list[int]] = defaultdict(list)
     for pk, village, period, due in rows:

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Level
 from members.models import Member, MemberRole, Status
-from villages.models import Level, Region, VillageSeat
+from villages.models import Region, VillageSeat
 
 from .models import CategoryProgress, StaleProgress, VillageProgress
 
 CHUNK = 2000
 
 
-def mark_stale(village_ids) -> None:
-    """Note, inside the caller's transaction, that these villages' figures changed; once it
-    commits, a task refreshes them (a rollback takes the note back with the change)."""
+def progress_mark_stale(*, village_ids: Iterable[int]) -> set[int]:
+    """Note, inside the caller's transaction, that these villages' figures changed (a
+    rollback takes the note back with the change); returns the villages marked."""
     ids = {pk for pk in village_ids if pk}
     if not ids:
-        return
+        return ids
     now = timezone.now()
     # Re-marking bumps marked_at, so a refresh already under way does not clear the mark.
     StaleProgress.objects.bulk_create(
@@ -32,19 +33,10 @@ def mark_stale(village_ids) -> None:
         unique_fields=["village"],
         update_fields=["marked_at"],
     )
-    # One refresh per transaction, however many rows it changed (an import: thousands).
-    pending = transaction.get_connection().run_on_commit
-    if not any(entry[1] is _enqueue_refresh for entry in pending):
-        transaction.on_commit(_enqueue_refresh)
+    return ids
 
 
-def _enqueue_refresh() -> None:
-    from .tasks import refresh_stale
-
-    refresh_stale.delay()
-
-
-def refresh_stale() -> int:
+def progress_refresh_stale() -> int:
     """Refresh the villages marked stale; safe to run twice or concurrently."""
     ids = list(StaleProgress.objects.values_list("village_id", flat=True)[: CHUNK * 5])
     if not ids:

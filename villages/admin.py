@@ -1,12 +1,48 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from jamsostek.core.admin import ScopedAdmin
+from jamsostek.core.choices import Level
 
+from . import rules
 from .models import Region, VillageSeat
+from .services import village_update
+
+
+class VillageSeatFormSet(BaseInlineFormSet):
+    """Seat counts checked by the same rules as the API's (a kelurahan has no BPD…)."""
+
+    def clean(self):
+        super().clean()
+        village = self.instance
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("count"):
+                continue
+            if not rules.has_category(village.level, village.code, data["category"]):
+                raise ValidationError(
+                    rules.not_in_kelurahan_message(data["category"]), code=rules.NOT_IN_KELURAHAN
+                )
+
+    def position_counts(self) -> dict[str, int | None]:
+        """The edit as ``village_update`` takes it: changed counts, ``None`` for removed."""
+        counts: dict[str, int | None] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data:
+                continue
+            moved = form.instance.pk and "category" in form.changed_data
+            if data.get("DELETE") or moved:
+                counts[form.initial["category"]] = None
+            if not data.get("DELETE") and form.has_changed():
+                counts[data["category"]] = data["count"]
+        return counts
 
 
 class VillageSeatInline(admin.TabularInline):
     model = VillageSeat
+    formset = VillageSeatFormSet
     fields = ["category", "count", "updated_by", "updated_at"]
     readonly_fields = ["updated_by", "updated_at"]
     extra = 0
@@ -54,9 +90,20 @@ class RegionAdmin(ScopedAdmin):
             return queryset.filter(code__startswith=search_term.strip()), False
         return super().get_search_results(request, queryset, search_term)
 
+    def save_model(self, request, obj, form, change):
+        if obj.level == Level.VILLAGE:
+            # Through the service: the village's progress is refreshed with the new target.
+            village_update(village=obj, updated_by=request.user, rentan_target=obj.rentan_target)
+        else:
+            super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
-        for seat in formset.save(commit=False):
-            seat.updated_by = request.user
-            seat.save()
-        for seat in formset.deleted_objects:
-            seat.delete()
+        if isinstance(formset, VillageSeatFormSet):
+            formset.save(commit=False)  # nothing written: the admin's change message reads it
+            counts = formset.position_counts()
+            if counts:
+                village_update(
+                    village=formset.instance, updated_by=request.user, position_counts=counts
+                )
+            return
+        super().save_formset(request, form, formset, change)

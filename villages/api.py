@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from jamsostek.core.choices import Level
 from jamsostek.core.permissions import roles
-from reports.progress import village_progress_body
-from reports.schema import ProgressSerializer
 
-from .models import Level, Region
+from . import rules, signals
+from .models import Region
 from .selectors import regions_list, villages_for
+from .serializers import ProgressSerializer
 from .services import village_update
 
 CODE_REGEX = r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?"
@@ -118,7 +118,7 @@ class VillageSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "name", "is_active", "updated_at"]
 
     def get_progress(self, village) -> ProgressSerializer:
-        return village_progress_body(village)
+        return signals.progress_body(village)
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -138,7 +138,7 @@ class VillageFilter(django_filters.FilterSet):
         return _search(queryset, value)
 
     def filter_kind(self, queryset, name, value):
-        kelurahan = Q(code__regex=r"^\d{2}\.\d{2}\.\d{2}\.1")
+        kelurahan = rules.kelurahan_q()
         return queryset.filter(kelurahan) if value == "kelurahan" else queryset.exclude(kelurahan)
 
 
@@ -188,7 +188,7 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["get"])
     def progress(self, request, code=None):
-        return Response(village_progress_body(self.get_object()))
+        return Response(signals.progress_body(self.get_object()))
 
     def partial_update(self, request, *args, **kwargs):
         village = self.get_object()

@@ -11,15 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Level
 
-
-class Level(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    REGENCY = "regency", _("Regency/city")
-    DISTRICT = "district", _("District")
-    VILLAGE = "village", _("Village")
-
+from . import rules
 
 # Length of the dotted code at each level: "33", "33.26", "33.26.13", "33.26.13.2008".
 CODE_LENGTH = {Level.PROVINCE: 2, Level.REGENCY: 5, Level.DISTRICT: 8, Level.VILLAGE: 13}
@@ -94,20 +88,13 @@ class Region(models.Model):
 
     @property
     def kind(self) -> str | None:
-        """``kabupaten``/``kota`` for a regency, ``desa``/``kelurahan`` for a village.
-
-        A regency number from 71 up is a city; a village serial starting with 1 is a
-        kelurahan (an office of the regency, with no village budget of its own).
-        """
-        if self.level == Level.REGENCY:
-            return "kota" if int(self.code[3:5]) >= 71 else "kabupaten"
-        if self.level == Level.VILLAGE:
-            return "kelurahan" if self.code[9] == "1" else "desa"
-        return None
+        """``kabupaten``/``kota`` for a regency, ``desa``/``kelurahan`` for a village."""
+        return rules.kind(self.level, self.code)
 
     @property
     def is_kelurahan(self) -> bool:
-        return self.level == Level.VILLAGE and self.code[9] == "1"
+        """An office of the regency, with no village budget of its own (villages/rules.py)."""
+        return rules.is_kelurahan(self.level, self.code)
 
     def ancestor(self, level: str) -> "Region | None":
         return {

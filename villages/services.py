@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jamsostek.core.choices import SEAT_CATEGORIES
+from jamsostek.core.choices import SEAT_CATEGORIES, Level
 from jamsostek.core.errors import ApplicationError
 
-from .models import CODE_LENGTH, LEVEL_ORDER, Level, Region, VillageSeat
+from . import rules, signals
+from .models import CODE_LENGTH, LEVEL_ORDER, Region, VillageSeat
 
 # The region data shipped with the code: idn-area-data 4.0.1 (ODbL), gzip-compressed.
 DEFAULT_SOURCE = Path(__file__).resolve().parent / "data" / "idn-area-data"
@@ -184,11 +185,23 @@ def village_update(
     """Set a village's seat counts (merged per category; ``None`` removes one) and target."""
     if village.level != Level.VILLAGE:
         raise ApplicationError(_("Only a village has seats and a target."), code="not_a_village")
-    unknown = set(position_counts or {}) - set(SEAT_CATEGORIES)
+    counts = position_counts or {}
+    unknown = set(counts) - set(SEAT_CATEGORIES)
     if unknown:
         raise ApplicationError(
             _("Unknown categories: %(names)s.") % {"names": ", ".join(sorted(unknown))},
             code="invalid_category",
+            attr="position_counts",
+        )
+    lacking = sorted(
+        category
+        for category, count in counts.items()
+        if count and not rules.has_category(village.level, village.code, category)
+    )
+    if lacking:
+        raise ApplicationError(
+            rules.not_in_kelurahan_message(lacking[0]),
+            code=rules.NOT_IN_KELURAHAN,
             attr="position_counts",
         )
     now = timezone.now()
@@ -196,7 +209,6 @@ def village_update(
         if rentan_target is not None:
             village.rentan_target = rentan_target
         village.save(update_fields=["rentan_target", "updated_at"])
-        counts = position_counts or {}
         removed = [category for category, count in counts.items() if count is None]
         if removed:
             VillageSeat.objects.filter(village=village, category__in=removed).delete()
@@ -216,7 +228,5 @@ def village_update(
             unique_fields=["village", "category"],
             update_fields=["count", "updated_by", "updated_at"],
         )
-        from reports.services import mark_stale
-
-        mark_stale([village.pk])
+        signals.figures_changed.send(sender=Region, village_ids=[village.pk])
     return village

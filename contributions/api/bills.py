@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import django_filters
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
-from jamsostek.core.errors import ApplicationError
+from jamsostek.core.choices import Level
 from jamsostek.core.permissions import roles
-from jamsostek.core.scoping import region_in_scope
 from members.models import FundingSource, Segment
-from villages.models import Level, Region
+from villages.serializers import RegionField
 
 from .. import selectors
 from ..models import Bill, BillStatus
-from ..periods import format_period
-from ..services.billing import bills_generate, villages_in
+from ..periods import format_period, parse_period
+from ..services.billing import bills_generate_for
 from .common import PeriodField, RegionCodeFilters
 
 
@@ -106,15 +104,13 @@ class BillFilter(RegionCodeFilters):
         ]
 
     def filter_period(self, queryset, name, value):
-        from ..periods import parse_period
-
         return queryset.filter(period=parse_period(value))
 
 
 class GenerateSerializer(serializers.Serializer):
     period = PeriodField()
-    village = serializers.CharField(required=False, help_text="one village's code")
-    regency = serializers.CharField(required=False, help_text="a regency's code")
+    village = RegionField(levels=[Level.VILLAGE], required=False, help_text="one village's code")
+    regency = RegionField(levels=[Level.REGENCY], required=False, help_text="a regency's code")
 
 
 class GenerateResultSerializer(serializers.Serializer):
@@ -160,35 +156,15 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=False, methods=["post"])
     def generate(self, request):
-        body = GenerateSerializer(data=request.data)
+        body = GenerateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        user = request.user
-        village = self._region(body.validated_data.get("village"), Level.VILLAGE, "village")
-        regency = self._region(body.validated_data.get("regency"), Level.REGENCY, "regency")
-        if village is None and regency is None and user.role != Role.ADMIN:
-            regency = user.scope  # a pmd_auditor bills its own regency
-        villages = villages_in(village=village, regency=regency)
-        period = body.validated_data["period"]
-        result = bills_generate(period=period, villages=villages)
-        count = Bill.objects.filter(period=period, village__in=villages).count()
+        result = bills_generate_for(actor=request.user, **body.validated_data)
         return Response(
             {
-                "period": format_period(period),
+                "period": format_period(result.period),
                 "bills_created": result.bills_created,
                 "lines_added": result.lines_added,
                 "penalties_added": result.penalties_added,
-                "bills": count,
+                "bills": result.bills,
             }
         )
-
-    def _region(self, code, level, attr) -> Region | None:
-        if not code:
-            return None
-        region = Region.objects.filter(code=code, level=level).first()
-        if region is None or not region_in_scope(region, self.request.user):
-            raise ApplicationError(
-                _("Region %(code)s does not exist or is outside your scope.") % {"code": code},
-                code="invalid_region",
-                attr=attr,
-            )
-        return region

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import django_filters
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
-from jamsostek.core.errors import ApplicationError
+from jamsostek.core.choices import Level
 from jamsostek.core.fields import MoneyField
 from jamsostek.core.permissions import roles
-from jamsostek.core.scoping import region_in_scope
 from members.models import FundingSource
-from villages.models import Level, Region
+from members.serializers import FundingSourceField
+from villages.serializers import RegionField
 
 from .. import selectors
 from ..periods import add_months, format_period
@@ -24,10 +23,10 @@ from .common import RegionCodeFilters
 
 class BudgetSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    village = serializers.CharField(source="village.code")
+    village = RegionField(levels=[Level.VILLAGE])
     village_name = serializers.CharField(source="village.name", read_only=True)
     year = serializers.IntegerField(min_value=2015, max_value=2100)
-    funding_source = serializers.ChoiceField(choices=FundingSource.choices)
+    funding_source = FundingSourceField()
     amount = MoneyField()
     billed = serializers.IntegerField(read_only=True)
     paid = serializers.IntegerField(read_only=True)
@@ -117,20 +116,12 @@ class BudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(BudgetSerializer(self.get_queryset().get(pk=budget.pk)).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        body = BudgetSerializer(data=request.data)
+        body = BudgetSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        code = data["village"]["code"]
-        village = Region.objects.filter(code=code, level=Level.VILLAGE).first()
-        if village is None or not region_in_scope(village, request.user):
-            raise ApplicationError(
-                _("Village %(code)s does not exist or is outside your scope.") % {"code": code},
-                code="invalid_village",
-                attr="village",
-            )
         budget = budget_create(
             actor=request.user,
-            village=village,
+            village=data["village"],
             year=data["year"],
             funding_source=data["funding_source"],
             amount=data["amount"],

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
-from jamsostek.core.errors import ApplicationError
-from jamsostek.core.fields import MoneyField
+from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.permissions import roles
 from members.selectors import members_for
 
@@ -20,7 +19,11 @@ from ..services.claims import claim_record
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    member = serializers.IntegerField(source="member_id")
+    member = ScopedObjectField(
+        selector=members_for,
+        message=_lazy("This member does not exist or is outside your scope."),
+        code="invalid_member",
+    )
     member_name = serializers.CharField(source="member.full_name", read_only=True)
     village = serializers.CharField(source="member.village.code", read_only=True)
     amount = MoneyField(
@@ -46,6 +49,8 @@ class ClaimSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+        # One death benefit per member is claim_record's to refuse (409 already_claimed).
+        validators = []
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -83,16 +88,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.claims_for(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        body = ClaimSerializer(data=request.data)
+        body = ClaimSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        member = members_for(request.user).filter(pk=data.pop("member_id")).first()
-        if member is None:
-            raise ApplicationError(
-                _("This member does not exist or is outside your scope."),
-                code="invalid_member",
-                attr="member",
-            )
-        claim = claim_record(actor=request.user, member=member, **data)
+        claim = claim_record(actor=request.user, **body.validated_data)
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ..models import Channel, Notification
+from .. import selectors
+from ..models import Notification
+from ..services.reminders import notification_mark_read
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -58,19 +59,10 @@ class NotificationViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user, channel=Channel.IN_APP)
+        return selectors.notifications_for(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer, summary="Mark as read")
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        notification = self.get_object()
-        if notification.read_at is None:
-            # Only if still unread: a request marking it meanwhile keeps its time.
-            now = timezone.now()
-            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-                read_at=now, updated_at=now
-            )
-            notification.refresh_from_db()
+        notification = notification_mark_read(notification=self.get_object())
         return Response(NotificationSerializer(notification).data)

@@ -6,37 +6,54 @@ import django_filters
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
-from jamsostek.core.errors import ApplicationError
-from jamsostek.core.fields import MoneyField
+from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.idempotency import idempotent
 from jamsostek.core.permissions import roles
-from members.models import FundingSource
+from members.serializers import FundingSourceField
 
 from .. import selectors
 from ..models import Payment, PaymentMethod, PaymentStatus
+from ..periods import parse_period
 from ..services.payments import payment_record, payment_reverse, payment_review
 from .common import PeriodField, RegionCodeFilters
 
 
 class PaymentWriteSerializer(serializers.Serializer):
     village = serializers.CharField(help_text="the village's code (must be the bill's)")
-    bill = serializers.IntegerField()
+    bill = ScopedObjectField(
+        selector=selectors.bills_for,
+        message=_lazy("This bill does not exist or is outside your scope."),
+        code="invalid_bill",
+    )
     amount = MoneyField(min_value=1)
     paid_on = serializers.DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    funding_source = serializers.ChoiceField(choices=FundingSource.choices)
+    funding_source = FundingSourceField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     evidence = serializers.FileField(
         required=False, allow_null=True, help_text="a photo (JPEG, PNG) or PDF, at most 5 MB"
     )
+
+    def validate(self, attrs):
+        if attrs["village"] != attrs["bill"].village.code:
+            raise serializers.ValidationError(
+                {
+                    "village": [
+                        ErrorDetail(_("The bill belongs to another village."), "village_mismatch")
+                    ]
+                }
+            )
+        return attrs
 
 
 class EventSerializer(serializers.Serializer):
@@ -131,8 +148,6 @@ class PaymentFilter(RegionCodeFilters):
         fields = ["village", "district", "regency", "bill", "period", "status", "updated_since"]
 
     def filter_period(self, queryset, name, value):
-        from ..periods import parse_period
-
         return queryset.filter(bill__period=parse_period(value))
 
 
@@ -189,21 +204,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        body = PaymentWriteSerializer(data=request.data)
+        body = PaymentWriteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        bill = selectors.bills_for(request.user).filter(pk=data.pop("bill")).first()
-        if bill is None:
-            raise ApplicationError(
-                _("This bill does not exist or is outside your scope."),
-                code="invalid_bill",
-                attr="bill",
-            )
-        if data.pop("village") != bill.village.code:
-            raise ApplicationError(
-                _("The bill belongs to another village."), code="village_mismatch", attr="village"
-            )
-        payment = payment_record(actor=request.user, bill=bill, **data)
+        del data["village"]  # checked against the bill's
+        payment = payment_record(actor=request.user, **data)
         return self._detail(payment, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -1,10 +1,10 @@
 """/rates/: the contribution rate schedule in force on a day."""
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from .. import selectors
 from ..models import Rate
 from ..rates import in_force
 
@@ -60,5 +60,5 @@ class RateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "list" and not self.request.query_params.get("on"):
-            return Rate.objects.filter(in_force(timezone.localdate()))
-        return Rate.objects.all()
+            return selectors.rates_in_force()
+        return selectors.rates_all()

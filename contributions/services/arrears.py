@@ -5,7 +5,7 @@
   lapses: protection has stopped and it is no longer billed.
 - A lapsed BPU enrollment whose months are all paid again within
   ``REACTIVATION_WINDOW_DAYS`` of the lapse is active again.
-- Late PU bills are charged on the next bill (billing.py), not here.
+- Late PU bills are charged on the next bill (penalties.py), not here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from jamsostek.core.errors import ApplicationError
 from members.models import Enrollment, Segment, Status
-from members.services import enrollment_transition, enrollments_lapse
+from members.services.lifecycle import enrollment_transition, enrollments_lapse
 
 from ..models import Bill, BillLine, BillStatus
 from .billing import bills_refresh
@@ -57,7 +57,7 @@ def _unpaid_streaks(enrollments) -> dict[int, int]:
 
 
 @transaction.atomic
-def apply_arrears_rules(*, today: datetime.date | None = None, villages=None) -> RulesResult:
+def arrears_rules_apply(*, today: datetime.date | None = None, villages=None) -> RulesResult:
     """Mark overdue bills, lapse BPU enrollments in long arrears, reactivate paid-up ones."""
     today = today or timezone.localdate()
     result = RulesResult()
@@ -82,11 +82,11 @@ def apply_arrears_rules(*, today: datetime.date | None = None, villages=None) ->
         on=today,
         reasons={pk: f"{streak} consecutive months unpaid" for pk, streak in to_lapse.items()},
     )
-    result.reactivated = reactivate_paid_up(villages=villages, today=today)
+    result.reactivated = enrollments_reactivate_paid_up(villages=villages, today=today)
     return result
 
 
-def reactivate_paid_up(*, villages=None, today: datetime.date | None = None) -> int:
+def enrollments_reactivate_paid_up(*, villages=None, today: datetime.date | None = None) -> int:
     """Lapsed BPU enrollments with nothing overdue, lapsed within the window: active again."""
     today = today or timezone.localdate()
     window = today - datetime.timedelta(days=settings.REACTIVATION_WINDOW_DAYS)

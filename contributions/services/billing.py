@@ -5,8 +5,8 @@ before its last day, not ended before its first day, and not lapsed before it be
 Generation groups those enrollments by village, funding source and segment into bills, adds
 one line per enrollment (the constraint ``billline_one_per_enrollment_and_month`` makes a
 second run add nothing, and a later activation add just its own line), puts late-payment
-penalties for earlier PU bills on the new PU bills, then recomputes totals, statuses and
-budget flags with a handful of UPDATEs.
+penalties for earlier PU bills on the new PU bills (penalties.py), then recomputes totals,
+statuses and budget flags with a handful of UPDATEs.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     Case,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -31,18 +29,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from jamsostek.core.money import percent_of, round_rupiah
-from members.models import Enrollment, Segment, Status
-from villages.models import Level, Region
+from jamsostek.core.money import total
+from members.models import Enrollment, Segment
+from villages.models import Region
 
 from ..models import COUNTED_STATUSES, Bill, BillLine, BillPenalty, BillStatus, Budget, Payment
-from ..periods import add_months, due_date, month_end, months_between, months_late, parse_period
-from ..rates import RateTable, Terms, total
+from ..periods import add_months, due_date, months_between, parse_period
+from ..rates import RateTable, Terms
+from ..selectors import enrollments_billable, villages_in
+from .penalties import bill_penalties_charge
 
 _BATCH = 2000
 
@@ -54,25 +55,7 @@ class GenerationResult:
     lines_added: int = 0
     penalties_added: int = 0
     bills_touched: int = 0
-
-
-def billable_enrollments(period: datetime.date) -> QuerySet[Enrollment]:
-    """Enrollments covered on at least one day of ``period``'s month."""
-    first, last = period, month_end(period)
-    return Enrollment.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=first),
-        Q(lapsed_on__isnull=True) | Q(lapsed_on__gt=first),
-        status__in=[Status.ACTIVE, Status.LAPSED, Status.ENDED],
-        effective_from__lte=last,
-    )
-
-
-def _penalty_percent() -> Decimal:
-    return Decimal(str(getattr(settings, "LATE_PENALTY_PERCENT", 2)))
-
-
-def _penalised_sources() -> set[str]:
-    return set(getattr(settings, "LATE_PENALTY_FUNDING_SOURCES", []))
+    bills: int | None = None
 
 
 @transaction.atomic
@@ -89,7 +72,7 @@ def bills_generate(
         )
     result = GenerationResult(period)
     table = RateTable.for_month(period)
-    enrollments = billable_enrollments(period).exclude(
+    enrollments = enrollments_billable(period).exclude(
         pk__in=BillLine.objects.filter(period=period).values("enrollment_id")
     )
     if villages is not None:
@@ -146,9 +129,27 @@ def bills_generate(
     scope = Bill.objects.filter(period=period)
     if villages is not None:
         scope = scope.filter(village__in=villages)
-    result.penalties_added = _charge_penalties(scope.filter(segment=Segment.PU))
+    result.penalties_added = bill_penalties_charge(scope.filter(segment=Segment.PU))
     result.bills_touched = bills_refresh(scope)
-    flag_over_budget(scope)
+    bills_flag_over_budget(scope)
+    return result
+
+
+def bills_generate_for(
+    *,
+    actor,
+    period: datetime.date,
+    village: Region | None = None,
+    regency: Region | None = None,
+) -> GenerationResult:
+    """Bill ``period`` for one village, one regency or, given neither, all that ``actor``
+    bills: a pmd_auditor its regency, an admin the nation. ``bills`` counts the period's
+    bills in those villages afterwards."""
+    if village is None and regency is None and actor.role != Role.ADMIN:
+        regency = actor.scope  # a pmd_auditor bills its own regency
+    villages = villages_in(village=village, regency=regency)
+    result = bills_generate(period=period, villages=villages)
+    result.bills = Bill.objects.filter(period=period, village__in=villages).count()
     return result
 
 
@@ -160,103 +161,6 @@ def _bills_for(period, keys) -> dict[tuple[int, str, str], int]:
         "village_id", "funding_source", "segment", "pk"
     )
     return {(v, f, s): pk for v, f, s, pk in found if (v, f, s) in keys}
-
-
-def _charge_penalties(new_bills: QuerySet[Bill]) -> int:
-    """Put on each new PU bill the lateness of that village's earlier PU bills (same source).
-
-    A bill is late by the started months between its due date and the day it was settled
-    (paid in full), or, while unpaid, the first day of the new bill's month. Each month is
-    charged once: what earlier bills already charged is subtracted.
-
-    Paid bills already settled for good are left out, so the work does not grow with years
-    of history: a bill that last changed before a later month's bill was generated, and
-    before that month began, had its whole lateness charged by that generation.
-    """
-    percent = _penalty_percent()
-    sources = _penalised_sources()
-    new_bills = new_bills.filter(funding_source__in=sources)
-    targets = list(new_bills.values_list("pk", "village_id", "funding_source", "period"))
-    if not targets or percent <= 0:
-        return 0
-    by_key = {(v, f): (pk, period) for pk, v, f, period in targets}
-    periods = {period for *_, period in targets}
-    charged_later = Bill.objects.filter(
-        village_id=OuterRef("village_id"),
-        segment=Segment.PU,
-        funding_source=OuterRef("funding_source"),
-        period__gt=OuterRef("period"),
-        period__gte=OuterRef("changed_on"),
-        created_at__gt=OuterRef("updated_at"),
-    ).exclude(period__in=periods)
-    pool = (
-        Bill.objects.filter(
-            segment=Segment.PU,
-            village_id__in=new_bills.values("village_id"),
-            funding_source__in=sources,
-            period__lt=max(periods),
-            lines_amount__gt=0,
-        )
-        .exclude(status=BillStatus.VOID)
-        .annotate(changed_on=TruncDate("updated_at"))
-        .exclude(Q(status=BillStatus.PAID) & Exists(charged_later))
-    )
-    candidates = pool.annotate(
-        charged=Coalesce(
-            Subquery(
-                BillPenalty.objects.filter(late_bill=OuterRef("pk"))
-                .values("late_bill")
-                .annotate(n=Sum("months"))
-                .values("n")
-            ),
-            0,
-        )
-    ).values_list(
-        "pk", "village_id", "funding_source", "period", "due_date", "lines_amount", "charged"
-    )
-    settled = settled_on(Bill.objects.filter(pk__in=pool.values("pk")))
-    penalties = []
-    for pk, village, source, period, due, amount, charged in candidates:
-        target = by_key.get((village, source))
-        if target is None or period >= target[1]:
-            continue
-        as_of = min(settled.get(pk) or target[1], target[1])
-        months = months_late(due, as_of) - charged
-        if months > 0:
-            penalties.append(
-                BillPenalty(
-                    bill_id=target[0],
-                    late_bill_id=pk,
-                    months=months,
-                    percent=percent,
-                    amount=round_rupiah(percent_of(amount, percent) * months),
-                )
-            )
-    BillPenalty.objects.bulk_create(penalties, batch_size=_BATCH, ignore_conflicts=True)
-    return len(penalties)
-
-
-def settled_on(bills) -> dict[int, datetime.date]:
-    """The day each fully paid bill was settled: when counted payments first covered it.
-
-    ``bills`` is a queryset of bills (read as a subquery, so any number of them) or ids.
-    """
-    if not isinstance(bills, QuerySet):
-        bills = Bill.objects.filter(pk__in=list(bills))
-    paid = bills.filter(status=BillStatus.PAID)
-    amounts = dict(paid.values_list("pk", "amount"))
-    payments = (
-        Payment.objects.filter(bill_id__in=paid.values("pk"), status__in=COUNTED_STATUSES)
-        .order_by("bill_id", "paid_on", "pk")
-        .values_list("bill_id", "paid_on", "amount")
-    )
-    running: dict[int, int] = defaultdict(int)
-    settled: dict[int, datetime.date] = {}
-    for bill, paid_on, amount in payments:
-        running[bill] += amount
-        if bill not in settled and running[bill] >= amounts[bill]:
-            settled[bill] = paid_on
-    return settled
 
 
 def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> int:
@@ -301,7 +205,7 @@ def status_expression(today: datetime.date) -> Case:
     )
 
 
-def flag_over_budget(bills: QuerySet[Bill]) -> None:
+def bills_flag_over_budget(bills: QuerySet[Bill]) -> None:
     """Flag each bill whose year's bills, up to and including it, pass the village's budget."""
     keys = set(bills.values_list("village_id", "period__year", "funding_source"))
     if not keys:
@@ -334,16 +238,6 @@ def flag_over_budget(bills: QuerySet[Bill]) -> None:
     Bill.objects.filter(pk__in=flip_off).update(over_budget=False)
 
 
-def villages_in(*, village: Region | None = None, regency: Region | None = None):
-    """The villages a generation covers."""
-    qs = Region.objects.filter(level=Level.VILLAGE, is_active=True)
-    if village is not None:
-        return qs.filter(pk=village.pk)
-    if regency is not None:
-        return qs.filter(regency=regency)
-    return qs
-
-
 def periods_to_bill(enrollment: Enrollment, today: datetime.date | None = None):
     """The months from an enrollment's start (or BILLING_START) to this month."""
     today = today or timezone.localdate()
@@ -356,7 +250,7 @@ def billing_start() -> datetime.date:
     return parse_period(settings.BILLING_START)
 
 
-def lines_after_end(enrollment: Enrollment) -> int:
+def bill_lines_remove_after_end(*, enrollment: Enrollment) -> int:
     """Take an ended enrollment off the unpaid bills of months after it ended.
 
     A backdated end (recorded in May for March) would otherwise keep charging April and
@@ -371,3 +265,15 @@ def lines_after_end(enrollment: Enrollment) -> int:
     if bills:
         bills_refresh(Bill.objects.filter(pk__in=bills))
     return removed
+
+
+def bills_generate_for_enrollment(*, enrollment_id: int) -> int:
+    """After an activation: bill the enrollment's months so far (its village only)."""
+    enrollment = Enrollment.objects.select_related("member").filter(pk=enrollment_id).first()
+    if enrollment is None or enrollment.effective_from is None:
+        return 0
+    villages = Region.objects.filter(pk=enrollment.member.village_id)
+    return sum(
+        bills_generate(period=period, villages=villages).lines_added
+        for period in periods_to_bill(enrollment)
+    )

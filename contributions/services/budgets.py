@@ -6,22 +6,16 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from jamsostek.core.errors import ApplicationError, ConflictError
+from members import rules
 from villages.models import Region
 
 from ..models import Bill, Budget
-from .billing import flag_over_budget
+from .billing import bills_flag_over_budget
 
 
 def _check_source(village: Region, funding_source: str) -> None:
-    if village.is_kelurahan and funding_source in ("add", "apbdes"):
-        raise ApplicationError(
-            _(
-                "A kelurahan has no ADD or APBDes: fund it from the regency's APBD, CSR or the "
-                "worker's own payment."
-            ),
-            code="not_in_kelurahan",
-            attr="funding_source",
-        )
+    for attr, message, code in rules.funding_refusals(village, funding_source):
+        raise ApplicationError(message, code=code, attr=attr)
 
 
 @transaction.atomic
@@ -42,7 +36,7 @@ def budget_create(*, actor, village: Region, year: int, funding_source: str, amo
             % {"village": village.name, "year": year},
             code="budget_exists",
         ) from exc
-    flag_over_budget(Bill.objects.filter(village=village, period__year=year))
+    bills_flag_over_budget(Bill.objects.filter(village=village, period__year=year))
     return budget
 
 
@@ -51,5 +45,5 @@ def budget_update(*, actor, budget: Budget, amount: int) -> Budget:
     budget.amount = amount
     budget.updated_by = actor
     budget.save(update_fields=["amount", "updated_by", "updated_at"])
-    flag_over_budget(Bill.objects.filter(village=budget.village, period__year=budget.year))
+    bills_flag_over_budget(Bill.objects.filter(village=budget.village, period__year=budget.year))
     return budget

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from jamsostek.core.errors import ApplicationError, ConflictError
 from members.models import EndReason, Member, Status
-from members.services import current_enrollment, enrollment_transition
+from members.selectors import enrollment_open
+from members.services.lifecycle import enrollment_transition
 
 from ..models import Benefit, BenefitClaim, BenefitDefault
 
 
-def default_amount(benefit: str, on: datetime.date) -> int | None:
+def benefit_default_amount(benefit: str, on: datetime.date) -> int | None:
     row = (
         BenefitDefault.objects.filter(benefit=benefit, effective_from__lte=on)
         .order_by("-effective_from")
@@ -55,7 +56,7 @@ def claim_record(
             attr="benefit",
         )
     if amount is None:
-        amount = default_amount(benefit, event_date)
+        amount = benefit_default_amount(benefit, event_date)
         if amount is None:
             raise ApplicationError(
                 _("Give the amount paid: this benefit has no default."),
@@ -73,7 +74,7 @@ def claim_record(
         recorded_by=actor,
     )
     if benefit == Benefit.JKM:
-        enrollment = current_enrollment(member)
+        enrollment = enrollment_open(member)
         if enrollment is not None and enrollment.status != Status.DRAFT:
             ended_on = max(event_date, enrollment.effective_from or event_date)
             enrollment_transition(

@@ -16,9 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.core.errors import ApplicationError, ConflictError
+from jamsostek.core.money import format_rupiah
 from members.models import FundingSource
+from villages.signals import figures_changed
 
 from ..models import COUNTED_STATUSES, Bill, BillStatus, Payment, PaymentEvent, PaymentStatus
+from .arrears import enrollments_reactivate_paid_up
 from .billing import bills_refresh
 
 # What evidence files may be, known by their first bytes (not by their name).
@@ -29,7 +32,7 @@ _SIGNATURES = {
 }
 
 
-def check_evidence(upload) -> None:
+def _check_evidence(upload) -> None:
     if upload is None:
         return
     if upload.size > settings.EVIDENCE_MAX_BYTES:
@@ -61,14 +64,10 @@ def _event(payment: Payment, action: str, actor, note: str = "", related=None) -
 
 
 def _after_money_moved(bill: Bill) -> None:
-    from reports.services import mark_stale
-
     bills_refresh(Bill.objects.filter(pk=bill.pk))
-    mark_stale([bill.village_id])
+    figures_changed.send(sender=Payment, village_ids=[bill.village_id])
     # Paid-up arrears may reactivate lapsed members of the village.
-    from .arrears import reactivate_paid_up
-
-    reactivate_paid_up(villages=[bill.village_id])
+    enrollments_reactivate_paid_up(villages=[bill.village_id])
 
 
 @transaction.atomic
@@ -96,7 +95,7 @@ def payment_record(
             code="funding_source_mismatch",
             attr="funding_source",
         )
-    check_evidence(evidence)
+    _check_evidence(evidence)
     # Lock, re-check, write: concurrent payments for this bill wait here in turn.
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.status == BillStatus.VOID:
@@ -106,8 +105,8 @@ def payment_record(
         raise ConflictError(
             _("Rp %(amount)s is more than the Rp %(outstanding)s still outstanding on this bill.")
             % {
-                "amount": f"{amount:,}".replace(",", "."),
-                "outstanding": f"{max(outstanding, 0):,}".replace(",", "."),
+                "amount": format_rupiah(amount, prefix=""),
+                "outstanding": format_rupiah(max(outstanding, 0), prefix=""),
             },
             code="overpayment",
             attr="amount",

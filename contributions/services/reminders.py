@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role, User
+from jamsostek.core.money import format_rupiah
 from members.models import MemberRole
 
 from ..models import Bill, BillStatus, Channel, Delivery, Notification
@@ -50,10 +51,6 @@ TERM_NOTICE_DAYS = 30
 @dataclass
 class PlanResult:
     planned: int = 0
-
-
-def rupiah(amount: int) -> str:
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def _stage(due: datetime.date, today: datetime.date) -> str | None:
@@ -143,7 +140,7 @@ def _bill_reminders(today: datetime.date) -> list[tuple]:
             "village": g["village__name"],
             "period": period,
             "segment": g["segment"].upper(),
-            "amount": rupiah(g["outstanding"]),
+            "amount": format_rupiah(g["outstanding"]),
             "due": g["due_date"].strftime("%d-%m-%Y"),
         }
         if stage == "before":
@@ -207,10 +204,10 @@ def _digests(today: datetime.date) -> list[tuple]:
     for regency_id, villages in by_regency.items():
         total = sum(v["outstanding"] for v in villages)
         lines = "\n".join(
-            f"- {v['village__name']} ({v['village__code']}): {rupiah(v['outstanding'])}"
+            f"- {v['village__name']} ({v['village__code']}): {format_rupiah(v['outstanding'])}"
             for v in villages[:20]
         )
-        values = {"count": len(villages), "amount": rupiah(total), "month": month}
+        values = {"count": len(villages), "amount": format_rupiah(total), "month": month}
         subject = _("Arrears digest %(month)s: %(count)s villages, %(amount)s") % values
         body = (
             _("%(count)s villages of your regency are in arrears, %(amount)s in all:") % values
@@ -407,3 +404,20 @@ def notifications_deliver(*, now=None, limit: int = 500) -> dict[str, int]:
             counts["sent"] += 1
         Notification.objects.filter(pk=pk).update(**update)
     return counts
+
+
+def reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Each morning: plan the day's reminders into the outbox, then deliver what is due."""
+    planned = reminders_plan(today=today).planned
+    return {"planned": planned, **notifications_deliver()}
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark an in-app reminder read; a second mark keeps the first one's time."""
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now, updated_at=now
+        )
+        notification.refresh_from_db()
+    return notification

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import Level
+from jamsostek.core.choices import Level
 
 
 class Role(models.TextChoices):

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jamsostek.core.choices import Level
 from jamsostek.core.errors import ApplicationError
-from jamsostek.core.scoping import region_in_scope
-from villages.models import Level, Region
+from villages.models import Region
+from villages.selectors import region_for
 
 from .models import ROLE_SCOPE_LEVEL, STAFF_ROLES, Role, User
 
@@ -32,13 +33,9 @@ def _resolve_scope(*, actor: User, role: str, scope_code: str | None) -> Region 
             code="required",
             attr="scope_code",
         )
-    region = Region.objects.filter(code=scope_code, is_active=True).first()
-    if region is None or not region_in_scope(region, actor):
-        raise ApplicationError(
-            _("Region %(code)s does not exist or is outside your scope.") % {"code": scope_code},
-            code="invalid_scope",
-            attr="scope_code",
-        )
+    region = region_for(
+        actor, scope_code, attr="scope_code", active_only=True, error_code="invalid_scope"
+    )
     if region.level != level:
         raise ApplicationError(
             _("A %(role)s's scope must be a %(level)s, not a %(given)s.")

@@ -4,6 +4,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Level(models.TextChoices):
+    """The levels of the Kemendagri region tree (a user's scope is a region of one level)."""
+
+    PROVINCE = "province", _("Province")
+    REGENCY = "regency", _("Regency/city")
+    DISTRICT = "district", _("District")
+    VILLAGE = "village", _("Village")
+
+
 class Category(models.TextChoices):
     """The roles a village registers people under (ekosistem desa)."""
 

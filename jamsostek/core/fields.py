@@ -25,3 +25,29 @@ class MoneyField(serializers.IntegerField):
         if isinstance(data, str) and not data.strip().isdigit():
             self.fail("money")
         return super().to_internal_value(data)
+
+
+class ScopedObjectField(serializers.IntegerField):
+    """An object's id in, the object out, found among what the caller may see.
+
+    ``selector(user)`` gives the caller's queryset (e.g. ``bills_for``); an id outside it
+    is refused with ``message`` and ``code``, the same as an id that does not exist, so the
+    answer never confirms that something outside the scope exists. Out: the id.
+    """
+
+    def __init__(self, *, selector, message, code: str, **kwargs):
+        self.selector = selector
+        self.message = message
+        self.code = code
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        pk = super().to_internal_value(data)
+        user = self.context.get("user") or getattr(self.context.get("request"), "user", None)
+        found = self.selector(user).filter(pk=pk).first()
+        if found is None:
+            raise serializers.ValidationError(self.message, code=self.code)
+        return found
+
+    def to_representation(self, value):
+        return super().to_representation(getattr(value, "pk", value))

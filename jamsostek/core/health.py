@@ -1,13 +1,12 @@
 """/healthz: can this instance reach its database and its broker?"""
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from jamsostek.celery import app
 
 from .tasks import HEARTBEAT_KEY
 
@@ -26,7 +25,7 @@ def _broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         return f"error: {exc.__class__.__name__}"

@@ -10,3 +10,13 @@ def round_rupiah(amount: Decimal) -> int:
 
 def percent_of(base: int, percent: Decimal) -> Decimal:
     return Decimal(base) * Decimal(percent) / Decimal(100)
+
+
+def total(detail: dict[str, dict[str, int]]) -> int:
+    """The whole of a price breakdown ``{program: {"employer": n, "worker": n}}``."""
+    return sum(share["employer"] + share["worker"] for share in detail.values())
+
+
+def format_rupiah(amount: int, *, prefix: str = "Rp ") -> str:
+    """Rupiah as people write them: ``Rp 1.234.500`` (dots between thousands)."""
+    return prefix + f"{amount:,}".replace(",", ".")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 
-from villages.models import Level, Region
+from .choices import Level
 
 
 def _is_admin(user) -> bool:
@@ -46,7 +46,7 @@ def scope_queryset(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(scope_q(user, path))
 
 
-def region_in_scope(region: Region, user) -> bool:
+def region_in_scope(region, user) -> bool:
     """Whether ``region`` is ``user``'s scope or lies below it."""
     if not (user and user.is_authenticated and user.is_active):
         return False

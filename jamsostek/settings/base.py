@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "members",
     "contributions",
     "reports",
+    "jamsostek.demo",
 ]
 
 MIDDLEWARE = [
@@ -251,37 +252,37 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # The month's bills, on the 1st (a second run creates nothing new).
     "generate-bills": {
-        "task": "contributions.generate_bills",
+        "task": "contributions.bills_generate",
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
         "options": {"expires": 6 * 60 * 60},
     },
     # Overdue bills, BPU lapses and reactivations, every night.
     "arrears-rules": {
-        "task": "contributions.apply_arrears_rules",
+        "task": "contributions.arrears_rules_apply",
         "schedule": crontab(minute=30, hour=1),
         "options": {"expires": 6 * 60 * 60},
     },
     # Roles whose term has passed end, and enrollments no role keeps.
     "end-expired-terms": {
-        "task": "members.end_expired_terms",
+        "task": "members.roles_end_expired",
         "schedule": crontab(minute=45, hour=1),
         "options": {"expires": 6 * 60 * 60},
     },
     # Reminders before, on and after due dates, digests and term ends, each morning.
     "send-reminders": {
-        "task": "contributions.send_reminders",
+        "task": "contributions.reminders_send",
         "schedule": crontab(minute=0, hour=7),
         "options": {"expires": 6 * 60 * 60},
     },
     # Deliveries and their retries.
     "deliver-notifications": {
-        "task": "contributions.deliver_notifications",
+        "task": "contributions.notifications_deliver",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
     # Progress figures, after the night's rules.
     "refresh-progress": {
-        "task": "reports.refresh_progress",
+        "task": "reports.progress_refresh",
         "schedule": crontab(minute=0, hour=3),
         "options": {"expires": 6 * 60 * 60},
     },

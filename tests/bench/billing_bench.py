@@ -202,25 +202,25 @@ def _timed(function, *args, **kwargs):
 
 
 def _rules(label: str, **kwargs) -> tuple[object | None, float]:
-    """Time ``apply_arrears_rules(**kwargs)`` and print it; a database error is printed
+    """Time ``arrears_rules_apply(**kwargs)`` and print it; a database error is printed
     as a failure (the bench goes on), and the result is then None."""
     from django.db import DatabaseError
 
-    from contributions.services.arrears import apply_arrears_rules
+    from contributions.services.arrears import arrears_rules_apply
     from members.models import Enrollment, Status
 
     started = time.perf_counter()
     try:
-        rules = apply_arrears_rules(**kwargs)
+        rules = arrears_rules_apply(**kwargs)
     except DatabaseError as exc:
         seconds = time.perf_counter() - started
-        print(f"apply_arrears_rules, {label:<30} FAILED after {seconds:.2f} s: {exc!r}")
+        print(f"arrears_rules_apply, {label:<30} FAILED after {seconds:.2f} s: {exc!r}")
         return None, seconds
     seconds = time.perf_counter() - started
     each = f", {seconds / rules.lapsed * 1000:.1f} ms each" if rules.lapsed else ""
     lapsed = Enrollment.objects.filter(status=Status.LAPSED).count()
     print(
-        f"apply_arrears_rules, {label:<30} {seconds:6.2f} s "
+        f"arrears_rules_apply, {label:<30} {seconds:6.2f} s "
         f"({rules.overdue:,} bills refreshed, {rules.lapsed:,} lapsed{each}, "
         f"{rules.reactivated} reactivated; {lapsed:,} lapsed in all)"
     )

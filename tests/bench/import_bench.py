@@ -62,7 +62,7 @@ def build_file(rows: int) -> bytes:
     """An .xlsx of ``rows`` valid members over Kwayangan and four other desa of Kab. Pekalongan."""
     import openpyxl
 
-    from members.io import COLUMNS
+    from members.spreadsheet.columns import COLUMNS
     from villages.models import Level, Region
 
     villages = [KWAYANGAN] + list(
@@ -124,7 +124,7 @@ def _importer(user):
     from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
     from members.api import MemberViewSet
-    from members.io_api import MemberIOMixin
+    from members.api.spreadsheet import MemberIOMixin
 
     try:
         wired = issubclass(MemberViewSet, MemberIOMixin) and resolve("/api/v1/members/import/")
@@ -158,8 +158,8 @@ def bench_import(rows: int = 10_000) -> float:
     from django.test.utils import override_settings
 
     from jamsostek.accounts.models import Role, User
-    from members.io import read_rows
     from members.models import Enrollment, Member
+    from members.spreadsheet.reading import read_rows
 
     admin, _ = User.objects.get_or_create(
         username="bench-import-admin", defaults={"role": Role.ADMIN}

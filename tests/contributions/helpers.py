@@ -21,8 +21,8 @@ from contributions.models import Bill, BillLine, Payment
 from contributions.periods import parse_period
 from contributions.services.billing import bills_generate
 from contributions.services.payments import payment_record
-from members import services
 from members.models import EndReason, Enrollment, Member, Status
+from members.services import lifecycle
 from tests.conftest import KWAYANGAN
 from tests.members.helpers import bpu_terms, create_member, kpj_for, pu_terms
 from villages.models import Region
@@ -66,21 +66,21 @@ def member_covered(
     member = create_member(actor, village=village, enrollment=terms or bpu_terms(), **kwargs)
     if status == Status.DRAFT:
         return member
-    services.enrollment_submit(actor=actor, member=member)
+    lifecycle.enrollment_submit(actor=actor, member=member)
     if status == Status.SUBMITTED:
         return member
-    services.enrollment_activate(
+    lifecycle.enrollment_activate(
         actor=actor, member=member, kpj_number=kpj_for(member), effective_from=day(effective_from)
     )
     if status == Status.LAPSED:
-        services.enrollment_transition(
-            enrollment=enrollment_of(member),
-            to=Status.LAPSED,
-            actor=actor,
-            on=day(lapsed_on) if lapsed_on else None,
+        # As the nightly rules lapse it (arrears_rules_apply → enrollments_lapse).
+        lifecycle.enrollments_lapse(
+            ids=[enrollment_of(member).pk],
+            on=day(lapsed_on) if lapsed_on else timezone.localdate(),
+            reasons={},
         )
     elif status == Status.ENDED:
-        services.enrollment_end(
+        lifecycle.enrollment_end(
             actor=actor, member=member, reason=EndReason.RESIGNED, date=day(ended_on)
         )
     return member

@@ -6,7 +6,7 @@ import pytest
 from freezegun import freeze_time
 
 from contributions.models import Bill, BillLine
-from contributions.services.arrears import RulesResult, apply_arrears_rules
+from contributions.services.arrears import RulesResult, arrears_rules_apply
 from jamsostek.accounts.models import Role
 from members.models import MemberEvent, Status
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
@@ -46,7 +46,7 @@ def bill_months(*periods: str, village: str | None = None) -> None:
 
 def rules_on(date: str) -> RulesResult:
     with freeze_time(f"{date} 03:00:00"):
-        return apply_arrears_rules()
+        return arrears_rules_apply()
 
 
 def statuses() -> dict[str, str]:
@@ -292,7 +292,7 @@ def arrears(admin, operator, make_user):
         pay(make_user(Role.VILLAGE_OPERATOR, BLACANAN), bill_of(BLACANAN, "2025-04"), 10_000)
         pay(operator, bill_of(period="2025-04", source="apbd"))
     with freeze_time("2025-04-16 03:00:00"):
-        apply_arrears_rules()
+        arrears_rules_apply()
         yield people
 
 

@@ -62,7 +62,7 @@ def committed_basics() -> None:
 def bill(make_user) -> Bill:
     """Kwayangan with active BPU members and this month's BPU bill (committed).
 
-    Activating a member already bills its months (``bill_enrollment``, eager here);
+    Activating a member already bills its months (``bills_generate_for_enrollment``, eager here);
     generating the month again must change nothing.
     """
     committed_basics()

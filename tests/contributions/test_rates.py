@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contributions.models import Rate
-from contributions.rates import RateTable, Terms, total
+from contributions.rates import RateTable, Terms
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from jamsostek.core.money import percent_of, round_rupiah
+from jamsostek.core.money import percent_of, round_rupiah, total
 
 pytestmark = pytest.mark.django_db
 

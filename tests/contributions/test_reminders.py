@@ -16,11 +16,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
+from contributions import tasks
 from contributions.api.notifications import NotificationViewSet
 from contributions.models import Channel, Delivery, Notification
-from contributions.services.arrears import apply_arrears_rules
+from contributions.services.arrears import arrears_rules_apply
 from contributions.services.reminders import notifications_deliver, reminders_plan
-from contributions.tasks import deliver_notifications, send_reminders
 from jamsostek.accounts.models import Role, User
 from members.models import MemberRole, Status
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KWAYANGAN
@@ -54,7 +54,7 @@ def bill_months(*periods: str, village: str | None = None) -> None:
 
 def rules_on(date: str) -> None:
     with freeze_time(f"{date} 03:00:00"):
-        apply_arrears_rules()
+        arrears_rules_apply()
 
 
 def plan(date: str) -> int:
@@ -263,8 +263,8 @@ def test_the_morning_task_run_twice_sends_once(admin, make_user, mailoutbox):
     bill_months("2025-07")
 
     # When the morning task runs, and runs again
-    first = send_reminders.delay(today="2025-07-15").get()
-    second = send_reminders.delay(today="2025-07-15").get()
+    first = tasks.reminders_send.delay(today="2025-07-15").get()
+    second = tasks.reminders_send.delay(today="2025-07-15").get()
 
     # Then the first planned the reminder in the app and by e-mail and sent the e-mail,
     # the second did nothing
@@ -543,7 +543,7 @@ def test_email_is_delivered_once(admin, make_user, mailoutbox):
 
     # When delivery runs twice
     assert notifications_deliver() == {"sent": 1, "retry": 0, "failed": 0}
-    assert deliver_notifications.delay().get() == {"sent": 0, "retry": 0, "failed": 0}
+    assert tasks.notifications_deliver.delay().get() == {"sent": 0, "retry": 0, "failed": 0}
 
     # Then one e-mail went out, in Indonesian with the figures
     assert len(mailoutbox) == 1

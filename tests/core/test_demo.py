@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Notification, Payment
 from jamsostek.accounts.models import Role, User
-from jamsostek.core.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
+from jamsostek.demo.seed import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 from members.models import Enrollment, Member
 from reports.models import VillageProgress
 from villages.models import VillageSeat

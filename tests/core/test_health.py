@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
@@ -36,5 +37,5 @@ def test_heartbeat_task_records_when_it_ran(client):
     from jamsostek.core.tasks import heartbeat
 
     result = heartbeat.delay().get()
-    assert result["regions"] == 91599
+    assert result["database"] == connection.settings_dict["NAME"]
     assert client.get("/healthz").json()["last_heartbeat"] == result["at"]

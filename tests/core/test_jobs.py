@@ -12,13 +12,13 @@ from django.core.management import CommandError, call_command
 from freezegun import freeze_time
 
 from contributions.models import Bill, BillLine, BillStatus
-from contributions.tasks import apply_arrears_rules_task, generate_bills
+from contributions.tasks import arrears_rules_apply, bills_generate
 from jamsostek.accounts.models import Role
 from jamsostek.celery import app
 from members.models import Status
 from reports import services as report_services
 from reports.models import VillageProgress
-from reports.tasks import refresh_progress
+from reports.tasks import progress_refresh
 from tests.conftest import BLACANAN, KWAYANGAN
 from tests.contributions.helpers import BPU_PACKAGE, enrollment_of, member_covered
 
@@ -53,10 +53,10 @@ def test_generating_a_month_twice_changes_nothing_the_second_time(admin):
 
     # When beat's task bills March twice (a retry, or the operator running it again)
     with freeze_time("2025-03-01 01:00:00"):
-        first = generate_bills(period="2025-03")
+        first = bills_generate(period="2025-03")
     snapshot = list(Bill.objects.order_by("pk").values("pk", "amount", "status", "updated_at"))
     with freeze_time("2025-03-01 02:00:00"):
-        second = generate_bills(period="2025-03")
+        second = bills_generate(period="2025-03")
 
     # Then the first run made two bills of three lines, the second nothing, not even a touch
     assert first == {
@@ -79,17 +79,19 @@ def test_a_generation_that_crashes_leaves_nothing_and_the_next_run_completes(adm
     # When the run dies after writing the lines (the worker killed, the database gone)
     with (
         freeze_time("2025-03-01 01:00:00"),
-        mock.patch("contributions.services.billing.flag_over_budget", side_effect=OSError("gone")),
+        mock.patch(
+            "contributions.services.billing.bills_flag_over_budget", side_effect=OSError("gone")
+        ),
         pytest.raises(OSError),
     ):
-        generate_bills(period="2025-03")
+        bills_generate(period="2025-03")
 
     # Then nothing of it was kept
     assert not Bill.objects.exists() and not BillLine.objects.exists()
 
     # And the redelivered task (acks_late) bills the whole month
     with freeze_time("2025-03-01 01:05:00"):
-        result = generate_bills(period="2025-03")
+        result = bills_generate(period="2025-03")
     assert (result["bills_created"], result["lines_added"]) == (2, 2)
 
 
@@ -98,12 +100,12 @@ def test_the_nightly_rules_twice_on_the_same_night_change_nothing_more(admin):
     member = member_covered(admin)
     for period in ("2025-01", "2025-02", "2025-03", "2025-04"):
         with freeze_time(f"{period}-02 03:00:00"):
-            generate_bills(period=period)
+            bills_generate(period=period)
 
     # When the rules run twice on 16 April, after April's due date
     with freeze_time("2025-04-16 01:30:00"):
-        first = apply_arrears_rules_task(today="2025-04-16")
-        second = apply_arrears_rules_task(today="2025-04-16")
+        first = arrears_rules_apply(today="2025-04-16")
+        second = arrears_rules_apply(today="2025-04-16")
 
     # Then the first made the bills overdue and lapsed the member, the second did nothing
     assert first == {"overdue": 4, "lapsed": 1, "reactivated": 0}
@@ -131,14 +133,14 @@ def test_a_refresh_that_crashes_keeps_the_chunks_it_finished(admin, monkeypatch)
         mock.patch.object(report_services, "_refresh_chunk", dies_on_the_third),
         pytest.raises(OSError),
     ):
-        refresh_progress()
+        progress_refresh()
 
     # Then the first two villages have whole rows, the third none
     assert VillageProgress.objects.count() == 2
     assert all(row.participants_active == 1 for row in VillageProgress.objects.all())
 
     # And running it again refreshes all three
-    assert refresh_progress() == 3
+    assert progress_refresh() == 3
     assert VillageProgress.objects.count() == 3
 
 

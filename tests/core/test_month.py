@@ -120,14 +120,14 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     # When beat fires the month's jobs, each every second, for two workers
     day = datetime.timedelta(days=1)
     schedule = [
-        ["generate-bills", "contributions.generate_bills", {"period": format_period(period)}],
-        ["reminders-before", "contributions.send_reminders", {"today": str(due - 3 * day)}],
-        ["reminders-due", "contributions.send_reminders", {"today": str(due)}],
-        ["reminders-after", "contributions.send_reminders", {"today": str(due + day)}],
-        ["arrears-rules", "contributions.apply_arrears_rules", {"today": str(due + day)}],
-        ["end-expired-terms", "members.end_expired_terms", {"today": str(today)}],
-        ["deliver-notifications", "contributions.deliver_notifications", {}],
-        ["refresh-progress", "reports.refresh_progress", {}],
+        ["generate-bills", "contributions.bills_generate", {"period": format_period(period)}],
+        ["reminders-before", "contributions.reminders_send", {"today": str(due - 3 * day)}],
+        ["reminders-due", "contributions.reminders_send", {"today": str(due)}],
+        ["reminders-after", "contributions.reminders_send", {"today": str(due + day)}],
+        ["arrears-rules", "contributions.arrears_rules_apply", {"today": str(due + day)}],
+        ["end-expired-terms", "members.roles_end_expired", {"today": str(today)}],
+        ["deliver-notifications", "contributions.notifications_deliver", {}],
+        ["refresh-progress", "reports.progress_refresh", {}],
     ]
     mail = tmp_path / "mail"
     mail.mkdir()

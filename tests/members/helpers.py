@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 import itertools
 
-from members import services
+from django.utils import timezone
+
+from members import selectors
 from members.models import EndReason, Member, Status
+from members.services import lifecycle, registration
 
 _serials = itertools.count(1)
 
@@ -96,7 +99,7 @@ def create_member(
         roles = [{"category": category, "position": category.upper()}]
     if category == "pekerja_rentan" and occupation is None:
         occupation = "petani"
-    outcome = services.member_create(
+    outcome = registration.member_create(
         actor=actor,
         village=village,
         nik=nik or make_nik(village[:8], birth, sex),
@@ -123,19 +126,20 @@ def bring_to(member: Member, status: str, actor) -> Member:
     """Walk ``member``'s draft enrollment along the lifecycle to ``status``."""
     if status == Status.DRAFT:
         return member
-    services.enrollment_submit(actor=actor, member=member)
+    lifecycle.enrollment_submit(actor=actor, member=member)
     if status == Status.SUBMITTED:
         return member
-    services.enrollment_activate(
+    lifecycle.enrollment_activate(
         actor=actor, member=member, kpj_number=kpj_for(member), effective_from=EFFECTIVE_FROM
     )
     if status == Status.ACTIVE:
         return member
     if status == Status.LAPSED:
-        enrollment = services.current_enrollment(member)
-        services.enrollment_transition(enrollment=enrollment, to=Status.LAPSED, actor=actor)
+        # As the nightly rules lapse it (arrears_rules_apply → enrollments_lapse).
+        enrollment = selectors.enrollment_open(member)
+        lifecycle.enrollments_lapse(ids=[enrollment.pk], on=timezone.localdate(), reasons={})
         return member
-    services.enrollment_end(actor=actor, member=member, reason=EndReason.RESIGNED, date=ENDED_ON)
+    lifecycle.enrollment_end(actor=actor, member=member, reason=EndReason.RESIGNED, date=ENDED_ON)
     return member
 
 

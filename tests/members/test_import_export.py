@@ -13,12 +13,13 @@ from django.urls import Resolver404, include, path, resolve
 from rest_framework.routers import DefaultRouter
 
 from jamsostek.accounts.models import Role
-from members import services
 from members.api import MemberViewSet
-from members.io import COLUMNS, EXPORT_COLUMNS, read_rows
-from members.io_api import ImportJobViewSet, MemberIOMixin
+from members.api.spreadsheet import ImportJobViewSet, MemberIOMixin
 from members.models import ImportJob, Member, MemberEvent
-from members.tasks import import_file
+from members.services import registration
+from members.spreadsheet.columns import COLUMNS, EXPORT_COLUMNS
+from members.spreadsheet.reading import read_rows
+from members.tasks import import_job_run
 from tests.conftest import CIRAHAB, KWAYANGAN
 from villages.models import Level, Region
 
@@ -429,7 +430,7 @@ def test_a_nik_registered_in_another_regency_is_refused_without_naming_the_villa
     api, operator, admin
 ):
     # Given a person registered in Cirahab (Banyumas), outside the operator's scope
-    services.member_create(
+    registration.member_create(
         actor=admin,
         village=CIRAHAB,
         nik=nik(1),
@@ -607,7 +608,7 @@ def test_a_large_file_becomes_a_job_that_runs_to_the_end(
     assert api(operator).get(JOBS).json()["count"] == 1
 
     # And running the task again does nothing
-    assert import_file(job["id"]) is None
+    assert import_job_run(job["id"]) is None
     assert Member.objects.count() == 2001
 
     # And only its owner and admins see the job
@@ -620,7 +621,7 @@ def test_a_large_file_becomes_a_job_that_runs_to_the_end(
 def test_a_job_whose_file_has_errors_ends_done_with_them(
     operator, django_capture_on_commit_callbacks
 ):
-    from members.io import import_job_create
+    from members.services.import_jobs import import_job_create
 
     rows = [person(1), person(2)]
     rows[1]["sex"] = "male"
@@ -662,7 +663,7 @@ def registered(admin):
         (neighbour.code, 3, "Dewi Sartika", [{"category": "bpd"}]),
     ]  # fmt: skip
     for village, serial, name, roles in specs:
-        services.member_create(
+        registration.member_create(
             actor=admin,
             village=village,
             nik=nik(serial),
@@ -762,7 +763,7 @@ def test_export_refuses_an_unknown_format(api, operator):
 
 def test_exports_never_turn_names_into_formulas(api, admin):
     # Given a member whose name a spreadsheet would run as a formula
-    services.member_create(
+    registration.member_create(
         actor=admin,
         village=KWAYANGAN,
         nik=nik(1),
@@ -786,7 +787,7 @@ def test_exports_never_turn_names_into_formulas(api, admin):
 
 
 def test_a_file_with_too_many_rows_is_refused(api, operator, monkeypatch):
-    monkeypatch.setattr("members.io.MAX_ROWS", 2)
+    monkeypatch.setattr("members.spreadsheet.reading.MAX_ROWS", 2)
 
     response = upload(api(operator), xlsx([person(1), person(2), person(3)]))
 

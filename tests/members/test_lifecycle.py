@@ -10,10 +10,12 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
+from contributions.services.arrears import enrollments_reactivate_paid_up
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from members import services
+from members import rules, selectors
 from members.models import Enrollment, Member, MemberEvent, MemberRole, Status
+from members.services import lifecycle
 from tests.conftest import error_codes
 
 from .helpers import (
@@ -30,7 +32,7 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 
 STATUSES = [s.value for s in Status]
-ALLOWED = {(str(a), str(b)): action for (a, b), action in services.TRANSITIONS.items()}
+ALLOWED = {(str(a), str(b)): action for (a, b), action in rules.TRANSITIONS.items()}
 REFUSED = [pair for pair in itertools.product(STATUSES, STATUSES) if pair not in ALLOWED]
 # The endpoint that asks for each target status, where one exists.
 ENDPOINT = {Status.SUBMITTED: "submit", Status.ACTIVE: "activate", Status.ENDED: "end"}
@@ -109,26 +111,57 @@ def test_each_transition_through_its_endpoint(api, make_user, member_in, source,
     assert event.actor == actor
 
 
-@pytest.mark.parametrize(("source", "to"), [("active", "lapsed"), ("lapsed", "active")])
-def test_lapse_and_reactivate_through_the_service(admin, member_in, source, to):
-    member = member_in(source)
-    enrollment = services.current_enrollment(member)
+def test_the_nightly_rules_writer_lapses_an_enrollment(member_in):
+    # Given an active enrollment
+    member = member_in("active")
+    enrollment = selectors.enrollment_open(member)
     kpj = enrollment.kpj_number
-    services.enrollment_transition(
-        enrollment=enrollment, to=to, actor=admin, reason="3 months unpaid"
+    # When the nightly rules lapse it (arrears_rules_apply calls enrollments_lapse)
+    lapsed = lifecycle.enrollments_lapse(
+        ids=[enrollment.pk],
+        on=datetime.date(2025, 5, 16),
+        reasons={enrollment.pk: "4 consecutive months unpaid"},
     )
+    # Then it is lapsed since that day, keeps its card, and the history says so, by no one
     enrollment.refresh_from_db()
-    assert enrollment.status == to
+    assert lapsed == 1
+    assert enrollment.status == "lapsed"
+    assert enrollment.lapsed_on == datetime.date(2025, 5, 16)
     assert enrollment.kpj_number == kpj  # the participant keeps their card
     event = MemberEvent.objects.filter(member=member).latest("pk")
-    assert event.changes["status"] == [source, to]
-    assert event.reason == "3 months unpaid"
-    # the lapse date is kept while lapsed, and cleared on reactivation
-    if to == "lapsed":
-        assert enrollment.lapsed_on is not None
-        assert event.changes["lapsed_on"] == [None, enrollment.lapsed_on.isoformat()]
-    else:
-        assert enrollment.lapsed_on is None
+    assert event.changes == {"status": ["active", "lapsed"], "lapsed_on": [None, "2025-05-16"]}
+    assert event.reason == "4 consecutive months unpaid"
+    assert event.actor is None
+
+
+def test_the_lapse_has_one_writer(admin, member_in):
+    # Given an active enrollment
+    member = member_in("active")
+    enrollment = selectors.enrollment_open(member)
+    # When anything but the nightly rules' writer is asked to lapse it, then it refuses
+    with pytest.raises(ValueError, match="enrollments_lapse"):
+        lifecycle.enrollment_transition(enrollment=enrollment, to="lapsed", actor=admin)
+    # and the enrollment is as it was
+    assert status_of(member) == "active"
+
+
+def test_a_lapsed_enrollment_with_its_arrears_paid_is_active_again(member_in):
+    # Given an enrollment lapsed today, with nothing overdue any more
+    member = member_in("lapsed")
+    enrollment = selectors.enrollment_open(member)
+    kpj = enrollment.kpj_number
+    # When the rules look for paid-up lapsed enrollments (after a payment, and nightly)
+    reactivated = enrollments_reactivate_paid_up(villages=[member.village_id])
+    # Then it is active again, with its card, its lapse date cleared and the reason written
+    enrollment.refresh_from_db()
+    assert reactivated == 1
+    assert enrollment.status == "active"
+    assert enrollment.kpj_number == kpj
+    assert enrollment.lapsed_on is None
+    event = MemberEvent.objects.filter(member=member).latest("pk")
+    assert event.changes["status"] == ["lapsed", "active"]
+    assert event.changes["lapsed_on"][1] is None
+    assert event.reason == "arrears paid"
 
 
 # --- every refused pair -----------------------------------------------------------------
@@ -142,7 +175,7 @@ def test_refused_pairs_through_the_service_are_409_and_change_nothing(admin, mem
     events = MemberEvent.objects.filter(member=member).count()
     # When the service is asked for `to`
     with pytest.raises(ApplicationError) as caught:
-        services.enrollment_transition(
+        lifecycle.enrollment_transition(
             enrollment=enrollment,
             to=to,
             actor=admin,

@@ -11,8 +11,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from jamsostek.accounts.models import Role
-from members import services
 from members.models import Enrollment, Member, MemberRole, Status
+from members.services import lifecycle, registration
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, error_codes
 
 from .helpers import (
@@ -685,8 +685,8 @@ def population(admin):
                 admin, full_name="Fitri", sex="female", category="lkd", enrollment=None
             ),
         }
-        services.enrollment_submit(actor=admin, member=people["Budi"])
-        services.enrollment_activate(
+        lifecycle.enrollment_submit(actor=admin, member=people["Budi"])
+        lifecycle.enrollment_activate(
             actor=admin,
             member=people["Budi"],
             kpj_number=KPJ_BUDI,
@@ -696,7 +696,7 @@ def population(admin):
         bring_to(people["Dedi"], Status.ENDED, admin)
         bring_to(people["Eko"], Status.LAPSED, admin)
         clock.move_to("2025-03-01 03:00:00")
-        services.member_update(actor=admin, member=people["Citra"], phone="08129999999")
+        registration.member_update(actor=admin, member=people["Citra"], phone="08129999999")
     return people
 
 
@@ -856,7 +856,7 @@ def _register_many(admin, count: int, start: int = 0) -> None:
         )
         bring_to(member, statuses[i % len(statuses)], admin)
         if i % 10 == 4:  # ended, then registered again
-            services.member_update(actor=admin, member=member, enrollment=bpu_terms())
+            registration.member_update(actor=admin, member=member, enrollment=bpu_terms())
 
 
 def test_pagination(api, admin, operator):

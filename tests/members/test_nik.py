@@ -345,13 +345,13 @@ def test_api_nik_already_in_the_same_village_is_409_naming_it(api, operator):
 def test_api_nik_registered_outside_the_scope_is_409_without_saying_where(
     api, operator, make_user, region
 ):
-    from members import services
+    from members.services.registration import member_create
 
     from .helpers import bpu_terms
 
     # Given the NIK already registered (by an admin) in Cirahab, a desa of Banyumas
     cirahab = region(CIRAHAB)
-    services.member_create(
+    member_create(
         actor=make_user(Role.ADMIN),
         village=CIRAHAB,
         nik="3326134507850001",

@@ -11,9 +11,9 @@ from freezegun import freeze_time
 
 from jamsostek.accounts.models import Role
 from members.models import EndReason, MemberEvent, MemberRole, Status
-from members.tasks import end_expired_terms
+from members.tasks import roles_end_expired
 from reports.models import CategoryProgress, StaleProgress
-from reports.tasks import refresh_progress, refresh_stale
+from reports.tasks import progress_refresh, progress_refresh_stale
 from tests.conftest import KWAYANGAN
 from tests.contributions.helpers import enrollment_of, member_covered
 
@@ -43,12 +43,12 @@ def test_a_role_past_its_term_ends_with_its_enrollment(admin):
     member = bpd_until(admin, "2025-06-30")
 
     # When the job runs on the last day of the term, nothing ends yet
-    assert end_expired_terms(today="2025-06-30") == {"roles": 0, "enrollments": 0}
+    assert roles_end_expired(today="2025-06-30") == {"roles": 0, "enrollments": 0}
     assert enrollment_of(member).status == Status.ACTIVE
 
     # When it runs the day after
     with freeze_time("2025-07-01 01:45:00"):
-        result = end_expired_terms(today="2025-07-01")
+        result = roles_end_expired(today="2025-07-01")
 
     # Then the role ended on its term's last day, and so did the enrollment, as term_ended
     assert result == {"roles": 1, "enrollments": 1}
@@ -76,8 +76,8 @@ def test_running_the_job_twice_ends_nothing_more(admin):
     staying = bpd_until(admin, "2027-12-31")
 
     # When the job runs twice (a retry after a crash, or beat firing twice)
-    once = end_expired_terms(today="2025-07-01")
-    twice = end_expired_terms(today="2025-07-01")
+    once = roles_end_expired(today="2025-07-01")
+    twice = roles_end_expired(today="2025-07-01")
 
     # Then the first run ended both, the second nothing; the history has one entry each
     assert once == {"roles": 2, "enrollments": 2}
@@ -94,7 +94,7 @@ def test_an_enrollment_another_role_keeps_stays_active(admin):
     member = bpd_until(admin, "2025-06-30", extra_roles=[{"category": "rt", "position": "RT 03"}])
 
     # When the job runs in July
-    result = end_expired_terms(today="2025-07-01")
+    result = roles_end_expired(today="2025-07-01")
 
     # Then only the BPD seat ended; the RT seat keeps the member covered
     assert result == {"roles": 1, "enrollments": 0}
@@ -109,12 +109,12 @@ def test_an_ended_role_shows_in_the_apps_sync_and_the_progress(admin, api):
         member = bpd_until(admin, "2025-06-30")
         other = bpd_until(admin, "2027-12-31")
     synced_at = "2025-06-20T00:00:00+07:00"
-    refresh_progress()
+    progress_refresh()
     assert CategoryProgress.objects.get(village__code=KWAYANGAN, category="bpd").active == 2
 
     # When the nightly job ends the term on 1 July
     with freeze_time("2025-07-01 01:45:00"):
-        end_expired_terms(today="2025-07-01")
+        roles_end_expired(today="2025-07-01")
 
     # Then the app's next sync brings back that member only, with the role ended
     response = api(admin).get("/api/v1/members/", {"updated_since": synced_at})
@@ -122,7 +122,7 @@ def test_an_ended_role_shows_in_the_apps_sync_and_the_progress(admin, api):
     assert other.pk not in [row["id"] for row in response.json()["results"]]
     # And the village is marked for a refresh, after which its figures drop the seat
     assert StaleProgress.objects.filter(village__code=KWAYANGAN).exists()
-    refresh_stale()
+    progress_refresh_stale()
     bpd = CategoryProgress.objects.get(village__code=KWAYANGAN, category="bpd")
     assert (bpd.registered, bpd.active) == (1, 1)
     assert not StaleProgress.objects.filter(village__code=KWAYANGAN).exists()

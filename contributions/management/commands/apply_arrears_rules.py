@@ -1,8 +1,8 @@
-from contributions.tasks import apply_arrears_rules_task
+from contributions.tasks import arrears_rules_apply
 from jamsostek.core.jobs import JobCommand
 
 
 class Command(JobCommand):
     help = "Overdue bills, BPU lapses and reactivations (nightly)."
-    task = staticmethod(apply_arrears_rules_task)
+    task = staticmethod(arrears_rules_apply)
     takes = "date"

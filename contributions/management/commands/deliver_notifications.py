@@ -1,8 +1,8 @@
-from contributions.tasks import deliver_notifications
+from contributions.tasks import notifications_deliver
 from jamsostek.core.jobs import JobCommand
 
 
 class Command(JobCommand):
     help = "Deliver due notifications and retry failed ones (every few minutes)."
-    task = staticmethod(deliver_notifications)
+    task = staticmethod(notifications_deliver)
     takes = None

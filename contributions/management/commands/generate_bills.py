@@ -1,8 +1,8 @@
-from contributions.tasks import generate_bills
+from contributions.tasks import bills_generate
 from jamsostek.core.jobs import JobCommand
 
 
 class Command(JobCommand):
     help = "Bill a month for every village (the job beat runs on the 1st)."
-    task = staticmethod(generate_bills)
+    task = staticmethod(bills_generate)
     takes = "period"

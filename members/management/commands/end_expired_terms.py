@@ -1,8 +1,8 @@
 from jamsostek.core.jobs import JobCommand
-from members.tasks import end_expired_terms
+from members.tasks import roles_end_expired
 
 
 class Command(JobCommand):
     help = "End roles past their term and enrollments no role keeps (nightly)."
-    task = staticmethod(end_expired_terms)
+    task = staticmethod(roles_end_expired)
     takes = "date"

@@ -1,8 +1,8 @@
 from jamsostek.core.jobs import JobCommand
-from reports.tasks import refresh_progress
+from reports.tasks import progress_refresh
 
 
 class Command(JobCommand):
     help = "Refresh the progress figures of every village (nightly)."
-    task = staticmethod(refresh_progress)
+    task = staticmethod(progress_refresh)
     takes = None

@@ -1,8 +1,7 @@
 """/members/import/, /members/import-template/, /members/export/ and /members/import-jobs/.
 
-``MemberIOMixin`` is mixed into ``members.api.MemberViewSet``; ``ImportJobViewSet`` is
-registered on its own. This module does not import ``members.api`` at import time (that
-module imports this one).
+``MemberIOMixin`` is mixed into ``MemberViewSet`` (.members); ``ImportJobViewSet`` is
+registered on its own.
 """
 
 from __future__ import annotations
@@ -22,15 +21,18 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from jamsostek.accounts.models import Role
 from jamsostek.core.permissions import roles
 
-from . import io as io_logic
-from . import tasks
-from .models import ImportJob
+from .. import selectors
+from ..models import ImportJob
+from ..rules import EDITOR_ROLES, FULL_NIK_ROLES
+from ..services.import_jobs import import_job_create
+from ..services.imports import members_import
+from ..spreadsheet.columns import MAX_UPLOAD_BYTES, XLSX_TYPE, ImportFileError
+from ..spreadsheet.export import members_export
+from ..spreadsheet.reading import read_rows
+from ..spreadsheet.template import build_template
 
-# Who may import (the editors of members.api).
-IMPORT_ROLES = (Role.VILLAGE_OPERATOR, Role.ADMIN)
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
@@ -57,7 +59,7 @@ class ImportUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Upload an .xlsx or .csv file (the template's format)."), code="file_type"
             )
-        if upload.size > io_logic.MAX_UPLOAD_BYTES:
+        if upload.size > MAX_UPLOAD_BYTES:
             raise serializers.ValidationError(
                 _("The file is larger than 5 MB: split it into smaller files."),
                 code="file_too_large",
@@ -117,7 +119,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_rows_done(self, job) -> int:
-        return tasks.rows_done(job)
+        return selectors.import_job_rows_done(job)
 
 
 DRY_RUN = OpenApiParameter(
@@ -127,7 +129,7 @@ PARTIAL = OpenApiParameter(
     "partial", OpenApiTypes.BOOL, description="keep the good rows even if others fail"
 )
 FORMAT = OpenApiParameter("format", OpenApiTypes.STR, enum=EXPORT_FORMATS, default="csv")
-XLSX = io_logic.XLSX_TYPE
+XLSX = XLSX_TYPE
 
 
 def _attachment(response, filename: str):
@@ -141,7 +143,7 @@ class MemberIOMixin:
     def get_permissions(self):
         # By action, not by route, so that other methods on /import/ answer 405 for everyone.
         if getattr(self, "action", None) == "import_":
-            return [roles(*IMPORT_ROLES)()]
+            return [roles(*EDITOR_ROLES)()]
         return super().get_permissions()
 
     @extend_schema(
@@ -151,7 +153,7 @@ class MemberIOMixin:
     )
     @action(detail=False, methods=["get"], url_path="import-template", url_name="import-template")
     def import_template(self, request):
-        response = HttpResponse(io_logic.build_template(), content_type=XLSX)
+        response = HttpResponse(build_template(), content_type=XLSX)
         return _attachment(response, "template-anggota.xlsx")
 
     @extend_schema(
@@ -180,17 +182,15 @@ class MemberIOMixin:
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        rows = io_logic.read_rows(upload)
+        rows = read_rows(upload)
         if not rows:
-            raise io_logic.ImportFileError(
-                _("The file has no rows below its header."), code="empty_file"
-            )
+            raise ImportFileError(_("The file has no rows below its header."), code="empty_file")
         options = {
             "dry_run": params.validated_data["dry_run"],
             "partial": params.validated_data["partial"],
         }
         if len(rows) > getattr(settings, "IMPORT_SYNC_LIMIT", 2000):
-            job = io_logic.import_job_create(
+            job = import_job_create(
                 actor=request.user,
                 upload=upload,
                 rows_total=len(rows),
@@ -204,7 +204,7 @@ class MemberIOMixin:
             return Response(
                 ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers=headers
             )
-        result = io_logic.import_members(actor=request.user, rows=rows, **options)
+        result = members_import(actor=request.user, rows=rows, **options)
         return Response(result)
 
     @extend_schema(
@@ -226,13 +226,11 @@ class MemberIOMixin:
         content_negotiation_class=FileFormatNegotiation,
     )
     def export(self, request):
-        from .api import FULL_NIK_ROLES
-
         params = ExportParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         fmt = params.validated_data["format"]
         queryset = self.filter_queryset(self.get_queryset())
-        content, content_type, filename = io_logic.export_members(
+        content, content_type, filename = members_export(
             queryset, fmt, full_nik=request.user.role in FULL_NIK_ROLES
         )
         if fmt == "csv":
@@ -251,4 +249,4 @@ class ImportJobViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return io_logic.import_jobs_for(self.request.user)
+        return selectors.import_jobs_for(self.request.user)

@@ -1,122 +1,36 @@
-"""/members/: register, edit, submit, activate, end, history (import and export: members/io)."""
+"""/members/: register, edit, submit, activate, end, history (spreadsheets: .spreadsheet).
+
+The money figures of an enrollment (its monthly price, its arrears) come from
+contributions through the hooks of members.signals.
+"""
 
 from __future__ import annotations
 
-import contextlib
-
 import django_filters
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contributions.rates import RateTable, Terms, total
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Category
-from jamsostek.core.errors import ApplicationError
-from jamsostek.core.fields import MoneyField
+from jamsostek.core.money import total
 from jamsostek.core.permissions import roles
 
-from . import selectors, services
-from .io_api import MemberIOMixin
-from .models import (
-    EndReason,
-    FundingSource,
-    Member,
-    Occupation,
-    Program,
-    RiskClass,
-    Segment,
-    Sex,
-    Status,
+from .. import selectors, signals
+from ..models import EndReason, FundingSource, Member, Program, RiskClass, Segment, Status
+from ..nik import mask_nik
+from ..rules import EDITOR_ROLES, FULL_NIK_ROLES
+from ..serializers import (
+    ActivateSerializer,
+    EndSerializer,
+    MemberUpdateSerializer,
+    MemberWriteSerializer,
+    RoleSerializer,
 )
-from .nik import mask_nik
-
-# Who sees a member's whole NIK in its detail (a district viewer sees it masked).
-FULL_NIK_ROLES = {Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.BPJS_OFFICER, Role.ADMIN}
-EDITOR_ROLES = (Role.VILLAGE_OPERATOR, Role.ADMIN)
-
-
-class FundingSourceField(serializers.ChoiceField):
-    """The funding source, refusing Dana Desa with the reason rather than "not a choice"."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=FundingSource.choices, **kwargs)
-
-    def to_internal_value(self, data):
-        if str(data).strip().lower().replace(" ", "_") == "dana_desa":
-            raise serializers.ValidationError(
-                _(
-                    "Premiums may not be paid from Dana Desa; if the village pays, it pays from "
-                    "ADD or other APBDes income."
-                ),
-                code="dana_desa_not_allowed",
-            )
-        return super().to_internal_value(data)
-
-
-# --- write bodies -----------------------------------------------------------------------
-
-
-class RoleSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Category.choices)
-    position = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    term_start = serializers.DateField(required=False, allow_null=True, default=None)
-    term_end = serializers.DateField(required=False, allow_null=True, default=None)
-    ended_on = serializers.DateField(read_only=True)
-
-
-class EnrollmentWriteSerializer(serializers.Serializer):
-    segment = serializers.ChoiceField(choices=Segment.choices)
-    programs = serializers.ListField(
-        child=serializers.ChoiceField(choices=Program.choices), min_length=1
-    )
-    declared_income = MoneyField(min_value=1, required=False, allow_null=True)
-    wage = MoneyField(min_value=1, required=False, allow_null=True)
-    risk_class = serializers.ChoiceField(choices=RiskClass.choices, required=False, allow_null=True)
-    funding_source = FundingSourceField()
-
-    def validate_programs(self, value):
-        return sorted(set(value), key=Program.values.index)
-
-
-class MemberWriteSerializer(serializers.Serializer):
-    village = serializers.CharField(max_length=13, help_text="the village's code")
-    nik = serializers.CharField(max_length=32)
-    full_name = serializers.CharField(max_length=150)
-    birth_date = serializers.DateField()
-    sex = serializers.ChoiceField(choices=Sex.choices)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    roles = RoleSerializer(many=True)
-    occupation = serializers.ChoiceField(
-        choices=Occupation.choices, required=False, allow_null=True, default=None
-    )
-    is_perisai = serializers.BooleanField(required=False, default=False)
-    enrollment = EnrollmentWriteSerializer(required=False)
-
-    def validate_nik(self, value):
-        return "".join(value.split())
-
-
-class MemberUpdateSerializer(MemberWriteSerializer):
-    village = None
-    enrollment = EnrollmentWriteSerializer(required=False, partial=True)
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        write_only=True,
-        help_text="why: written to the member's history",
-    )
-
-    def validate_roles(self, value):
-        # A PATCH is partial, which DRF extends to nested roles; a role still needs its
-        # category, so the roles sent are checked as a whole list.
-        full = RoleSerializer(data=self.initial_data.get("roles"), many=True)
-        full.is_valid(raise_exception=True)
-        return full.validated_data
-
+from ..services import lifecycle, registration
+from .spreadsheet import MemberIOMixin
 
 # --- read bodies ------------------------------------------------------------------------
 
@@ -148,14 +62,13 @@ class EnrollmentSerializer(serializers.Serializer):
     )
 
     def _detail(self, enrollment):
-        # Asked for twice per enrollment (total and detail): priced once.
+        # Asked for twice per enrollment (total and detail): priced once. No rate in force
+        # (a date outside the schedule): no figure rather than a 500.
         if not hasattr(enrollment, "_contribution"):
             enrollment._contribution = None
             if enrollment.status != Status.ENDED:
-                table = self.context.get("rate_table") or RateTable.for_month(timezone.localdate())
-                # No rate in force (a date outside the schedule): no figure rather than a 500.
-                with contextlib.suppress(ApplicationError):
-                    enrollment._contribution = table.contribution(Terms.of(enrollment))
+                price = self.context.get("price") or signals.enrollment_pricer(timezone.localdate())
+                enrollment._contribution = price(enrollment)
         return enrollment._contribution
 
     def get_monthly_contribution(self, enrollment) -> int | None:
@@ -241,19 +154,6 @@ class HistorySerializer(serializers.Serializer):
     action = serializers.CharField()
     changes = serializers.DictField(help_text="{field: [old, new]}")
     reason = serializers.CharField()
-
-
-class ActivateSerializer(serializers.Serializer):
-    kpj_number = serializers.RegexField(
-        r"^[0-9]{11}\Z", error_messages={"invalid": _("A KPJ number is 11 digits.")}
-    )
-    effective_from = serializers.DateField()
-
-
-class EndSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=EndReason.choices)
-    date = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 # --- filters ----------------------------------------------------------------------------
@@ -386,7 +286,7 @@ class MemberViewSet(
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["rate_table"] = RateTable.for_month(timezone.localdate())
+        context["price"] = signals.enrollment_pricer(timezone.localdate())
         return context
 
     def get_serializer_class(self):
@@ -406,18 +306,20 @@ class MemberViewSet(
     def create(self, request, *args, **kwargs):
         body = MemberWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        outcome = services.member_create(actor=request.user, **body.validated_data)
+        outcome = registration.member_create(actor=request.user, **body.validated_data)
         return self._detail(outcome.member, created=True, warnings=outcome.warnings)
 
     def partial_update(self, request, *args, **kwargs):
         member = self.get_object()
         body = MemberUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        outcome = services.member_update(actor=request.user, member=member, **body.validated_data)
+        outcome = registration.member_update(
+            actor=request.user, member=member, **body.validated_data
+        )
         return self._detail(outcome.member, warnings=outcome.warnings)
 
     def destroy(self, request, *args, **kwargs):
-        services.member_delete(actor=request.user, member=self.get_object())
+        registration.member_delete(actor=request.user, member=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -428,7 +330,7 @@ class MemberViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         member = self.get_object()
-        services.enrollment_submit(actor=request.user, member=member)
+        lifecycle.enrollment_submit(actor=request.user, member=member)
         return self._detail(member)
 
     @extend_schema(
@@ -441,7 +343,7 @@ class MemberViewSet(
         member = self.get_object()
         body = ActivateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.enrollment_activate(actor=request.user, member=member, **body.validated_data)
+        lifecycle.enrollment_activate(actor=request.user, member=member, **body.validated_data)
         return self._detail(member)
 
     @extend_schema(
@@ -454,7 +356,7 @@ class MemberViewSet(
         member = self.get_object()
         body = EndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.enrollment_end(actor=request.user, member=member, **body.validated_data)
+        lifecycle.enrollment_end(actor=request.user, member=member, **body.validated_data)
         return self._detail(member)
 
     @extend_schema(

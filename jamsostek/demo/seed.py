@@ -17,10 +17,10 @@ from django.db import transaction
 from contributions.demo import seed_money
 from contributions.services.reminders import reminders_plan
 from jamsostek.accounts.models import STAFF_ROLES, Role, User
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Level
 from members.demo import seed_members
 from reports.services import progress_refresh
-from villages.models import Level, Region, VillageSeat
+from villages.models import Region, VillageSeat
 
 DEMO_PASSWORD = "demo-desa-2025"
 

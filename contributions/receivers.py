@@ -1,0 +1,57 @@
+"""Where contributions answers members (whose signals.py declares what is asked).
+
+- ``enrollment_activated``: once the transaction commits, a task bills the months the
+  enrollment is now covered for.
+- ``enrollment_ended``: its lines on unpaid bills of later months go, in the same
+  transaction.
+- ``enrollment_pricer``: an enrollment's monthly price from the rate schedule in force.
+- ``member_arrears`` / ``members_in_arrears``: members' arrears from the overdue bills.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.db import transaction
+
+from jamsostek.core.errors import ApplicationError
+from members import signals as member_signals
+
+from . import selectors, tasks
+from .rates import RateTable, Terms
+from .services.billing import bill_lines_remove_after_end
+
+
+def connect() -> None:
+    """Called once, from ``ContributionsConfig.ready()``."""
+    member_signals.enrollment_activated.connect(
+        bill_activated_enrollment, dispatch_uid="contributions.bill_activated_enrollment"
+    )
+    member_signals.enrollment_ended.connect(
+        unbill_ended_enrollment, dispatch_uid="contributions.unbill_ended_enrollment"
+    )
+    member_signals.enrollment_pricer.answer(enrollment_pricer)
+    member_signals.member_arrears.answer(selectors.member_arrears)
+    member_signals.members_in_arrears.answer(selectors.members_in_arrears)
+
+
+def bill_activated_enrollment(sender, *, enrollment, **kwargs) -> None:
+    transaction.on_commit(lambda pk=enrollment.pk: tasks.bills_generate_for_enrollment.delay(pk))
+
+
+def unbill_ended_enrollment(sender, *, enrollment, **kwargs) -> None:
+    bill_lines_remove_after_end(enrollment=enrollment)
+
+
+def enrollment_pricer(day: datetime.date) -> Callable:
+    """``price(enrollment)`` at the rates of ``day``'s month; None where no rate is in force."""
+    table = RateTable.for_month(day)
+
+    def price(enrollment) -> dict | None:
+        try:
+            return table.contribution(Terms.of(enrollment))
+        except ApplicationError:
+            return None
+
+    return price

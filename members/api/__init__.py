@@ -1,0 +1,6 @@
+"""The members' endpoints: /members/ (.members) and its spreadsheets (.spreadsheet)."""
+
+from .members import MemberViewSet
+from .spreadsheet import ImportJobViewSet
+
+__all__ = ["ImportJobViewSet", "MemberViewSet"]

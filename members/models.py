@@ -78,6 +78,12 @@ class EndReason(models.TextChoices):
 OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
 
 
+def programs_of(flags: dict[str, bool]) -> list[str]:
+    """The programs an enrollment takes, in the schedule's order, from its ``jkk``, ``jkm``,
+    ``jht`` and ``jp`` flags (one boolean column each)."""
+    return [program for program in Program.values if flags.get(program)]
+
+
 class Member(models.Model):
     SCOPE_PATH = "village"
 
@@ -261,7 +267,7 @@ class Enrollment(models.Model):
 
     @property
     def programs(self) -> list[str]:
-        return [p for p in Program.values if getattr(self, p)]
+        return programs_of({p: getattr(self, p) for p in Program.values})
 
     @property
     def is_open(self) -> bool:

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.money import total
-from members.models import Enrollment, Segment
+from members.models import Enrollment, Program, Segment, programs_of
 from villages.models import Region
 
 from ..models import COUNTED_STATUSES, Bill, BillLine, BillPenalty, BillStatus, Budget, Payment
@@ -78,23 +78,20 @@ def bills_generate(
     if villages is not None:
         enrollments = enrollments.filter(member__village__in=villages)
     rows = list(
-        enrollments.values_list(
+        enrollments.values(
             "pk",
             "member_id",
             "member__village_id",
             "segment",
             "funding_source",
-            "jkk",
-            "jkm",
-            "jht",
-            "jp",
             "declared_income",
             "wage",
             "risk_class",
+            *Program.values,
         )
     )
     # One bill per (village, funding source, segment): create the missing ones.
-    keys = {(village, source, segment) for _, _, village, segment, source, *_ in rows}
+    keys = {(r["member__village_id"], r["funding_source"], r["segment"]) for r in rows}
     existing = _bills_for(period, keys)
     missing = [
         Bill(village_id=v, period=period, funding_source=f, segment=s, due_date=due_date(period, s))
@@ -105,17 +102,21 @@ def bills_generate(
     bills = {**existing, **_bills_for(period, keys - set(existing))}
 
     lines = []
-    for pk, member, village, segment, source, jkk, jkm, jht, jp, income, wage, risk in rows:
-        programs = tuple(
-            p for p, on in zip(("jkk", "jkm", "jht", "jp"), (jkk, jkm, jht, jp), strict=True) if on
+    for row in rows:
+        terms = Terms(
+            row["segment"],
+            tuple(programs_of(row)),
+            row["declared_income"],
+            row["wage"],
+            row["risk_class"],
         )
-        detail = table.contribution(Terms(segment, programs, income, wage, risk))
+        detail = table.contribution(terms)
         employer = sum(share["employer"] for share in detail.values())
         lines.append(
             BillLine(
-                bill_id=bills[(village, source, segment)],
-                enrollment_id=pk,
-                member_id=member,
+                bill_id=bills[(row["member__village_id"], row["funding_source"], row["segment"])],
+                enrollment_id=row["pk"],
+                member_id=row["member_id"],
                 period=period,
                 detail=detail,
                 employer_amount=employer,

@@ -21,6 +21,7 @@ from jamsostek.core.choices import Category, Level
 from members.demo import seed_members
 from reports.services import progress_refresh
 from villages.models import Region, VillageSeat
+from villages.rules import is_kelurahan
 
 DEMO_PASSWORD = "demo-desa-2025"
 
@@ -89,7 +90,7 @@ def seed_seats(regency_codes) -> int:
     )
     seats = []
     for village_id, code in villages.values_list("pk", "code"):
-        ranges = _KELURAHAN_SEATS if code[9] == "1" else _DESA_SEATS
+        ranges = _KELURAHAN_SEATS if is_kelurahan(Level.VILLAGE, code) else _DESA_SEATS
         for category, (low, high) in ranges.items():
             if (village_id, category) not in existing:
                 seats.append(

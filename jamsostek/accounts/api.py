@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from jamsostek.core.permissions import roles
-from jamsostek.core.scoping import scope_queryset
 
 from .models import Role, User
+from .selectors import users_for
 from .services import user_create, user_update
 
 # --- login ----------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return scope_queryset(User.objects.select_related("scope"), self.request.user)
+        return users_for(self.request.user)
 
     def get_serializer_class(self):
         return UserUpdateSerializer if self.action == "partial_update" else UserSerializer

@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 
 import holidays
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.core.errors import ApplicationError
@@ -72,3 +74,15 @@ def months_late(due: datetime.date, settled: datetime.date) -> int:
         return 0
     months = (settled.year - due.year) * 12 + settled.month - due.month
     return months + (1 if settled.day > due.day else 0)
+
+
+def billing_start() -> datetime.date:
+    """The first month this system bills (earlier months were settled before it)."""
+    return parse_period(settings.BILLING_START)
+
+
+def periods_to_bill(enrollment, today: datetime.date | None = None) -> list[datetime.date]:
+    """The months from an enrollment's start (or BILLING_START) to this month."""
+    today = today or timezone.localdate()
+    start = max(enrollment.effective_from.replace(day=1), billing_start())
+    return months_between(start, today)

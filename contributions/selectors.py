@@ -29,6 +29,7 @@ from villages.models import Region
 from .models import (
     COUNTED_STATUSES,
     BenefitClaim,
+    BenefitDefault,
     Bill,
     BillLine,
     BillPenalty,
@@ -207,3 +208,13 @@ def rates_in_force(day: datetime.date | None = None) -> QuerySet[Rate]:
 
 def rates_all() -> QuerySet[Rate]:
     return Rate.objects.all()
+
+
+def benefit_default_amount(benefit: str, on: datetime.date) -> int | None:
+    """The amount a benefit pays by default on ``on`` (JKM: Rp 42,000,000), if it has one."""
+    row = (
+        BenefitDefault.objects.filter(benefit=benefit, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    return row.amount if row else None

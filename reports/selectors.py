@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from contributions.models import COUNTED_STATUSES, BenefitClaim, Bill, BillStatus, Payment
 from contributions.selectors import bills_settled_on
 from jamsostek.core.choices import SEAT_CATEGORIES, Level
 from jamsostek.core.scoping import scope_queryset
-from villages.models import LEVEL_ORDER, Region
+from members.models import Member
+from villages.models import LEVEL_ORDER, Region, VillageSeat
 
 from .models import CategoryProgress, VillageProgress
 from .progress import percent
@@ -207,3 +208,16 @@ def claims(user, *, regency: Region | None, year: int) -> list[dict]:
             }
         )
     return rows
+
+
+def villages_with_activity() -> QuerySet[Region]:
+    """Villages that have seats, members or bills: the rest have nothing to show."""
+    # EXISTS, correlated on the village: ORed ``IN (subquery)`` is no semi-join, and once
+    # PostgreSQL knows the members table is larger than work_mem it tests each village
+    # against the whole list of members' villages (a province of members: hours).
+    return Region.objects.filter(level=Level.VILLAGE).filter(
+        Q(Exists(VillageSeat.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(Member.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(Bill.objects.filter(village_id=OuterRef("pk"))))
+        | Q(Exists(VillageProgress.objects.filter(village_id=OuterRef("pk"))))
+    )

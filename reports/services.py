@@ -6,15 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
 from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
-from jamsostek.core.choices import Category, Level
+from jamsostek.core.choices import Category
 from members.models import Member, MemberRole, Status
 from villages.models import Region, VillageSeat
 
 from .models import CategoryProgress, StaleProgress, VillageProgress
+from .selectors import villages_with_activity
 
 CHUNK = 2000
 
@@ -46,19 +47,6 @@ def progress_refresh_stale() -> int:
     # Only what was not marked again while we worked.
     StaleProgress.objects.filter(village_id__in=ids, marked_at__lte=marked).delete()
     return count
-
-
-def villages_with_activity() -> QuerySet[Region]:
-    """Villages that have seats, members or bills: the rest have nothing to show."""
-    # EXISTS, correlated on the village: ORed ``IN (subquery)`` is no semi-join, and once
-    # PostgreSQL knows the members table is larger than work_mem it tests each village
-    # against the whole list of members' villages (a province of members: hours).
-    return Region.objects.filter(level=Level.VILLAGE).filter(
-        Q(Exists(VillageSeat.objects.filter(village_id=OuterRef("pk"))))
-        | Q(Exists(Member.objects.filter(village_id=OuterRef("pk"))))
-        | Q(Exists(Bill.objects.filter(village_id=OuterRef("pk"))))
-        | Q(Exists(VillageProgress.objects.filter(village_id=OuterRef("pk"))))
-    )
 
 
 def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:

@@ -40,7 +40,7 @@ from members.models import Enrollment, Program, Segment, programs_of
 from villages.models import Region
 
 from ..models import COUNTED_STATUSES, Bill, BillLine, BillPenalty, BillStatus, Budget, Payment
-from ..periods import add_months, due_date, months_between, parse_period
+from ..periods import add_months, billing_start, due_date, periods_to_bill
 from ..rates import RateTable, Terms
 from ..selectors import enrollments_billable, villages_in
 from .penalties import bill_penalties_charge
@@ -192,12 +192,12 @@ def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> 
         paid_amount=paid_sum,
         updated_at=now,
     )
-    status = status_expression(today)
+    status = _status_expression(today)
     touched += live.exclude(status=status).update(status=status, updated_at=now)
     return touched
 
 
-def status_expression(today: datetime.date) -> Case:
+def _status_expression(today: datetime.date) -> Case:
     return Case(
         When(amount__gt=0, paid_amount__gte=F("amount"), then=Value(BillStatus.PAID)),
         When(due_date__lt=today, amount__gt=0, then=Value(BillStatus.OVERDUE)),
@@ -237,18 +237,6 @@ def bills_flag_over_budget(bills: QuerySet[Bill]) -> None:
             flip_off.append(pk)
     Bill.objects.filter(pk__in=flip_on).update(over_budget=True)
     Bill.objects.filter(pk__in=flip_off).update(over_budget=False)
-
-
-def periods_to_bill(enrollment: Enrollment, today: datetime.date | None = None):
-    """The months from an enrollment's start (or BILLING_START) to this month."""
-    today = today or timezone.localdate()
-    start = max(enrollment.effective_from.replace(day=1), billing_start())
-    return months_between(start, today)
-
-
-def billing_start() -> datetime.date:
-    """The first month this system bills (earlier months were settled before it)."""
-    return parse_period(settings.BILLING_START)
 
 
 def bill_lines_remove_after_end(*, enrollment: Enrollment) -> int:

@@ -13,16 +13,8 @@ from members.models import EndReason, Member, Status
 from members.selectors import enrollment_open
 from members.services.lifecycle import enrollment_transition
 
-from ..models import Benefit, BenefitClaim, BenefitDefault
-
-
-def benefit_default_amount(benefit: str, on: datetime.date) -> int | None:
-    row = (
-        BenefitDefault.objects.filter(benefit=benefit, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
-    return row.amount if row else None
+from ..models import Benefit, BenefitClaim
+from ..selectors import benefit_default_amount
 
 
 @transaction.atomic

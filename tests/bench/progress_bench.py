@@ -150,7 +150,7 @@ def _stage(name: str, villages: int, per_village: int, clients: dict) -> dict[st
 
     from members.models import Enrollment, Member, Status
     from reports.models import CategoryProgress, StaleProgress, VillageProgress
-    from reports.services import villages_with_activity
+    from reports.selectors import villages_with_activity
     from tests.bench.run import latency
 
     print(f"-- progress, {name}: {villages:,} villages × {per_village}")

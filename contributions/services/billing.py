@@ -58,11 +58,7 @@ class GenerationResult:
     bills: int | None = None
 
 
-@transaction.atomic
-def bills_generate(
-    *, period: datetime.date, villages: QuerySet[Region] | None = None
-) -> GenerationResult:
-    """Bill ``period`` for ``villages`` (all when None). Running it again creates nothing."""
+def _check_billed_month(period: datetime.date) -> None:
     if period < billing_start():
         raise ApplicationError(
             _("Months before %(start)s were settled before this system: they are not billed.")
@@ -70,15 +66,17 @@ def bills_generate(
             code="before_billing_start",
             attr="period",
         )
-    result = GenerationResult(period)
+
+
+def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result) -> set[int]:
+    """Bill ``period`` for those of ``enrollments`` not billed for it yet: the bills they
+    need (one per village, funding source and segment), then one line each. Returns the
+    bills that got lines."""
     table = RateTable.for_month(period)
-    enrollments = enrollments_billable(period).exclude(
-        pk__in=BillLine.objects.filter(period=period).values("enrollment_id")
-    )
-    if villages is not None:
-        enrollments = enrollments.filter(member__village__in=villages)
     rows = list(
-        enrollments.values(
+        enrollments.exclude(
+            pk__in=BillLine.objects.filter(period=period).values("enrollment_id")
+        ).values(
             "pk",
             "member_id",
             "member__village_id",
@@ -98,7 +96,7 @@ def bills_generate(
         for (v, f, s) in keys - set(existing)
     ]
     Bill.objects.bulk_create(missing, batch_size=_BATCH, ignore_conflicts=True)
-    result.bills_created = len(missing)
+    result.bills_created += len(missing)
     bills = {**existing, **_bills_for(period, keys - set(existing))}
 
     lines = []
@@ -125,8 +123,21 @@ def bills_generate(
             )
         )
     BillLine.objects.bulk_create(lines, batch_size=_BATCH, ignore_conflicts=True)
-    result.lines_added = len(lines)
+    result.lines_added += len(lines)
+    return {line.bill_id for line in lines}
 
+
+@transaction.atomic
+def bills_generate(
+    *, period: datetime.date, villages: QuerySet[Region] | None = None
+) -> GenerationResult:
+    """Bill ``period`` for ``villages`` (all when None). Running it again creates nothing."""
+    _check_billed_month(period)
+    result = GenerationResult(period)
+    enrollments = enrollments_billable(period)
+    if villages is not None:
+        enrollments = enrollments.filter(member__village__in=villages)
+    _lines_add(period, enrollments, result)
     scope = Bill.objects.filter(period=period)
     if villages is not None:
         scope = scope.filter(village__in=villages)
@@ -256,13 +267,21 @@ def bill_lines_remove_after_end(*, enrollment: Enrollment) -> int:
     return removed
 
 
+@transaction.atomic
 def bills_generate_for_enrollment(*, enrollment_id: int) -> int:
-    """After an activation: bill the enrollment's months so far (its village only)."""
-    enrollment = Enrollment.objects.select_related("member").filter(pk=enrollment_id).first()
+    """After an activation: the enrollment's own lines for each month it was covered, up to
+    this one. A month's bill is created only if it has none; nothing else is touched (other
+    members' months are the monthly generation's; lateness is charged on the next bill)."""
+    enrollment = Enrollment.objects.filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.effective_from is None:
         return 0
-    villages = Region.objects.filter(pk=enrollment.member.village_id)
-    return sum(
-        bills_generate(period=period, villages=villages).lines_added
-        for period in periods_to_bill(enrollment)
-    )
+    added = 0
+    for period in periods_to_bill(enrollment):
+        result = GenerationResult(period)
+        touched = _lines_add(period, enrollments_billable(period).filter(pk=enrollment.pk), result)
+        if touched:
+            bills = Bill.objects.filter(pk__in=touched)
+            bills_refresh(bills)
+            bills_flag_over_budget(bills)
+        added += result.lines_added
+    return added

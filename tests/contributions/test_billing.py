@@ -310,6 +310,46 @@ def test_billing_start_bounds_a_backdated_activation(
     assert lines_of(member) == ["2025-01", "2025-02", "2025-03"]
 
 
+@freeze_time("2025-07-10 03:00:00")
+def test_a_backdated_activation_bills_only_its_own_months(
+    api, admin, make_user, django_capture_on_commit_callbacks
+):
+    # Given Kwayangan's BPU and PU members covered since January, of whom only July was
+    # billed, and a member of Blacanan never billed at all
+    bpu = member_covered(admin, effective_from="2025-01-01")
+    pu = member_covered(admin, terms=pu_terms(), effective_from="2025-01-01")
+    elsewhere = member_covered(admin, village=BLACANAN, effective_from="2025-01-01")
+    generate("2025-07", KWAYANGAN)
+    july_pu = bill_of(segment="pu")
+    before = (july_pu.amount, july_pu.updated_at)
+    newcomer = member_covered(admin, status=Status.SUBMITTED)
+
+    # When the newcomer is activated from January, and the request commits
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(make_user(Role.BPJS_OFFICER)).post(
+            f"/api/v1/members/{newcomer.pk}/activate/",
+            {"kpj_number": kpj_for(newcomer), "effective_from": "2025-01-01"},
+            format="json",
+        )
+
+    # Then the newcomer has a line for each month since January, and nobody else got one
+    assert response.status_code == 200, response.json()
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
+    assert lines_of(newcomer) == months
+    assert lines_of(bpu) == lines_of(pu) == ["2025-07"]
+    assert lines_of(elsewhere) == []
+    # January to June got a BPU bill of the newcomer's line alone, July's grew by it
+    for month in months[:-1]:
+        bill = bill_of(period=month)
+        assert (bill.lines.count(), bill.amount) == (1, BPU_PACKAGE), month
+    assert bill_of(period="2025-07").amount == 2 * BPU_PACKAGE
+    # and no other bill was made or changed
+    assert Bill.objects.filter(segment="pu").count() == 1
+    july_pu.refresh_from_db()
+    assert (july_pu.amount, july_pu.updated_at) == before
+    assert not Bill.objects.filter(village__code=BLACANAN).exists()
+
+
 @freeze_time("2025-03-10 03:00:00")
 def test_an_earlier_billing_start_bills_more_backdated_months(
     api, admin, make_user, settings, django_capture_on_commit_callbacks

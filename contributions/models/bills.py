@@ -1,0 +1,140 @@
+"""Bills: what a village owes for a month, its lines per enrollment, late penalties."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import FundingSource, Segment
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+    VOID = "void", _("Void")
+
+
+class Bill(models.Model):
+    """What a village owes for one month, one funding source and one segment.
+
+    PU and BPU are billed apart because they fall due apart (BPU by the 15th of the month
+    itself, PU by the 15th of the next) and only PU is charged for lateness.
+    ``paid_amount`` counts payments pending review and verified; ``status`` follows from it
+    and the due date. Both are kept up to date by the services.
+    """
+
+    SCOPE_PATH = "village"
+
+    village = models.ForeignKey("villages.Region", on_delete=models.PROTECT, related_name="bills")
+    period = models.DateField(_("period"), help_text=_("The first day of the month billed."))
+    funding_source = models.CharField(
+        _("funding source"), max_length=10, choices=FundingSource.choices
+    )
+    segment = models.CharField(_("segment"), max_length=3, choices=Segment.choices)
+    due_date = models.DateField(_("due date"))
+    lines_amount = models.PositiveBigIntegerField(_("contributions"), default=0)
+    penalty_amount = models.PositiveBigIntegerField(_("late penalty"), default=0)
+    amount = models.PositiveBigIntegerField(_("amount"), default=0)
+    paid_amount = models.PositiveBigIntegerField(_("paid"), default=0)
+    status = models.CharField(
+        _("status"), max_length=14, choices=BillStatus.choices, default=BillStatus.OPEN
+    )
+    over_budget = models.BooleanField(
+        _("over budget"),
+        default=False,
+        help_text=_("Billing this took the village past its budget for the year."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-period", "village_id", "segment", "funding_source"]
+        indexes = [
+            models.Index(fields=["village", "period"], name="bill_village_period_idx"),
+            models.Index(fields=["status", "due_date"], name="bill_status_due_idx"),
+            models.Index(fields=["village", "status"], name="bill_village_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "period", "funding_source", "segment"],
+                name="bill_one_per_village_period_source_segment",
+            ),
+            models.CheckConstraint(
+                name="bill_amount_adds_up",
+                condition=Q(amount=models.F("lines_amount") + models.F("penalty_amount")),
+            ),
+            models.CheckConstraint(
+                name="bill_status_valid", condition=Q(status__in=BillStatus.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.period:%Y-%m} {self.segment}/{self.funding_source}"
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.amount - self.paid_amount, 0)
+
+
+class BillLine(models.Model):
+    """One enrollment's contribution in a bill, per program with both shares."""
+
+    SCOPE_PATH = "bill__village"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
+    enrollment = models.ForeignKey(
+        "members.Enrollment", on_delete=models.PROTECT, related_name="bill_lines"
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="bill_lines"
+    )
+    period = models.DateField(_("period"))
+    # {program: {"employer": n, "worker": n}} at the rates in force on the period's first day.
+    detail = models.JSONField(_("per program"))
+    employer_amount = models.PositiveBigIntegerField(_("employer share"))
+    worker_amount = models.PositiveBigIntegerField(_("worker share"))
+    amount = models.PositiveBigIntegerField(_("amount"))
+
+    class Meta:
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
+        ordering = ["bill_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "period"], name="billline_one_per_enrollment_and_month"
+            ),
+            models.CheckConstraint(
+                name="billline_amount_adds_up",
+                condition=Q(amount=models.F("employer_amount") + models.F("worker_amount")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}: {self.member_id} {self.amount}"
+
+
+class BillPenalty(models.Model):
+    """A late-payment charge put on ``bill`` for an earlier PU bill paid late or not yet."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="penalties")
+    late_bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="penalties_caused")
+    months = models.PositiveSmallIntegerField(_("months late charged"))
+    percent = models.DecimalField(_("percent per month"), max_digits=5, decimal_places=2)
+    amount = models.PositiveBigIntegerField(_("amount"))
+
+    class Meta:
+        verbose_name = _("late penalty")
+        verbose_name_plural = _("late penalties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill", "late_bill"], name="billpenalty_once_per_bill_pair"
+            ),
+        ]
+
+    # --- payments ---------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} <- {self.late_bill_id}: {self.amount}"

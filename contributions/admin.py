@@ -1,58 +1,62 @@
+"""The money rules in the Django admin: admins add and close rate and relief rows (through
+the same services as the API, so each change keeps who, when and on what authority) and
+keep the occupation → sector mapping; pmd_auditors may look."""
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Rate
+from jamsostek.core.errors import ApplicationError
+
+from .models import OccupationSector, Rate, Relief, RuleChange
+from .services.schedule import rate_close, rate_create, relief_close, relief_create
+
+# The fields of a row that only a new row can change: an existing row may only close.
+RATE_FIGURES = [
+    "program",
+    "segment",
+    "risk_class",
+    "basis",
+    "employer_value",
+    "worker_value",
+    "base_min",
+    "base_max",
+    "effective_from",
+    "source",
+]
+RELIEF_FIGURES = [
+    "name",
+    "segment",
+    "programs",
+    "percent_off",
+    "sectors",
+    "excluded_funding_sources",
+    "effective_from",
+    "source",
+    "note",
+]
 
 
-class RateForm(admin.options.forms.ModelForm):
-    class Meta:
-        model = Rate
-        fields = "__all__"
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("effective_from"):
-            return data
-        overlapping = Rate.objects.filter(
-            program=data.get("program"),
-            segment=data.get("segment"),
-            risk_class=data.get("risk_class"),
-        ).exclude(pk=self.instance.pk)
-        # Two periods overlap when each starts before the other ends.
-        start, end = data["effective_from"], data.get("effective_to")
-        overlapping = overlapping.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
-        if end:
-            overlapping = overlapping.filter(effective_from__lte=end)
-        if overlapping.exists():
-            raise ValidationError(
-                _(
-                    "Another rate of this program and segment is in force in "
-                    "that period: end it first."
-                )
-            )
-        return data
+class RuleForm(forms.ModelForm):
+    change_source = forms.CharField(
+        label=_("authority for closing"),
+        required=False,
+        max_length=300,
+        help_text=_("When closing a row: the regulation or letter that ends it."),
+    )
 
 
-@admin.register(Rate)
-class RateAdmin(admin.ModelAdmin):
-    """The rate schedule: admins correct figures here, dated, without a release."""
+class RuleAdmin(admin.ModelAdmin):
+    """Rows are added whole and closed, never edited: the months billed stay explainable."""
 
-    form = RateForm
-    list_display = [
-        "segment",
-        "program",
-        "risk_class",
-        "basis",
-        "employer_value",
-        "worker_value",
-        "base_min",
-        "base_max",
-        "effective_from",
-        "effective_to",
-    ]
-    list_filter = ["segment", "program"]
+    form = RuleForm
+    figures: list[str] = []
+    create_service = None
+    close_service = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.figures if obj is not None else []
 
     def has_module_permission(self, request):
         return request.user.is_active and getattr(request.user, "role", None) in (
@@ -71,6 +75,118 @@ class RateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return self._admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        admin_self = self
+
+        class Checked(form):
+            def clean(self):
+                data = super().clean()
+                if self.errors:  # a field could not be read: nothing to save yet
+                    return data
+                if self.instance.pk and "effective_to" in self.changed_data:
+                    if not data.get("change_source"):
+                        raise ValidationError(
+                            {"change_source": _("Say on what authority the row closes.")}
+                        )
+                    if not data.get("effective_to"):
+                        raise ValidationError(
+                            {"effective_to": _("A row closes on a month's last day.")}
+                        )
+                try:
+                    admin_self._save(request.user, self.instance, data, self.changed_data)
+                except ApplicationError as exc:
+                    raise ValidationError({exc.attr or None: exc.message}) from exc
+                return data
+
+        return Checked
+
+    def _save(self, actor, row, data, changed):
+        """The write, through the services, done from the form's ``clean()`` so that a
+        refusal (an overlap, a bad month) shows on the form. The admin's view runs in one
+        transaction, so a later failure takes it back; ``save_model`` writes nothing more."""
+        if row.pk is None:
+            fields = {k: v for k, v in data.items() if k != "change_source"}
+            saved = type(self).create_service(actor=actor, **fields)
+            row.pk = saved.pk
+        elif "effective_to" in changed:
+            type(self).close_service(
+                actor=actor,
+                **{self.model._meta.model_name: row},
+                effective_to=data["effective_to"],
+                source=data["change_source"],
+            )
+
+    def save_model(self, request, obj, form, change):
+        obj.refresh_from_db()
+
+
+class RuleChangeInline(admin.TabularInline):
+    model = RuleChange
+    extra = 0
+    fields = ["at", "action", "actor", "source", "changes"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rate)
+class RateAdmin(RuleAdmin):
+    figures = RATE_FIGURES
+    create_service = staticmethod(rate_create)
+    close_service = staticmethod(rate_close)
+    inlines = [RuleChangeInline]
+    list_display = [
+        "segment",
+        "program",
+        "risk_class",
+        "basis",
+        "employer_value",
+        "worker_value",
+        "base_min",
+        "base_max",
+        "effective_from",
+        "effective_to",
+    ]
+    list_filter = ["segment", "program"]
+
+
+@admin.register(Relief)
+class ReliefAdmin(RuleAdmin):
+    figures = RELIEF_FIGURES
+    create_service = staticmethod(relief_create)
+    close_service = staticmethod(relief_close)
+    inlines = [RuleChangeInline]
+    list_display = ["name", "segment", "percent_off", "effective_from", "effective_to"]
+    list_filter = ["segment"]
+
+
+@admin.register(OccupationSector)
+class OccupationSectorAdmin(admin.ModelAdmin):
+    """Which sector each occupation is in (reliefs name sectors): data an admin keeps."""
+
+    list_display = ["occupation", "sector", "source", "updated_at"]
+    list_editable = ["sector"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and getattr(request.user, "role", None) in (
+            "admin",
+            "pmd_auditor",
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and getattr(request.user, "role", None) == "admin"
+
+    has_add_permission = has_change_permission
 
     def has_delete_permission(self, request, obj=None):
         return False

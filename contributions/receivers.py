@@ -45,13 +45,26 @@ def unbill_ended_enrollment(sender, *, enrollment, **kwargs) -> None:
 
 
 def enrollment_pricer(day: datetime.date) -> Callable:
-    """``price(enrollment)`` at the rates of ``day``'s month; None where no rate is in force."""
+    """``price(enrollment)`` at the rates and reliefs of ``day``'s month: ``{"detail": ...,
+    "relief": {id, name, percent_off, source} | None}``, or None where no rate is in force."""
     table = RateTable.for_month(day)
 
     def price(enrollment) -> dict | None:
         try:
-            return table.contribution(Terms.of(enrollment))
+            quote = table.quote(Terms.of(enrollment))
         except ApplicationError:
             return None
+        relief = quote.relief
+        return {
+            "detail": quote.detail,
+            "relief": None
+            if relief is None
+            else {
+                "id": relief.pk,
+                "name": relief.name,
+                "percent_off": relief.percent_off,
+                "source": relief.source,
+            },
+        }
 
     return price

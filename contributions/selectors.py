@@ -39,6 +39,8 @@ from .models import (
     Notification,
     Payment,
     Rate,
+    Relief,
+    RuleChange,
 )
 from .periods import month_end
 from .rates import in_force
@@ -50,7 +52,9 @@ def bills_for(user) -> QuerySet[Bill]:
 
 def bill_detail_for(user) -> QuerySet[Bill]:
     return bills_for(user).prefetch_related(
-        Prefetch("lines", queryset=BillLine.objects.select_related("member").order_by("pk")),
+        Prefetch(
+            "lines", queryset=BillLine.objects.select_related("member", "relief").order_by("pk")
+        ),
         Prefetch("penalties", queryset=BillPenalty.objects.select_related("late_bill")),
     )
 
@@ -208,6 +212,23 @@ def rates_in_force(day: datetime.date | None = None) -> QuerySet[Rate]:
 
 def rates_all() -> QuerySet[Rate]:
     return Rate.objects.all()
+
+
+def rates_with_history() -> QuerySet[Rate]:
+    return Rate.objects.prefetch_related(
+        Prefetch("changes", queryset=RuleChange.objects.select_related("actor"))
+    )
+
+
+def reliefs_in_force(day: datetime.date) -> QuerySet[Relief]:
+    """The reliefs in force on ``day``."""
+    return Relief.objects.filter(in_force(day))
+
+
+def reliefs_with_history() -> QuerySet[Relief]:
+    return Relief.objects.prefetch_related(
+        Prefetch("changes", queryset=RuleChange.objects.select_related("actor"))
+    )
 
 
 def benefit_default_amount(benefit: str, on: datetime.date) -> int | None:

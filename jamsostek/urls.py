@@ -12,6 +12,7 @@ from contributions.api import (
     NotificationViewSet,
     PaymentViewSet,
     RateViewSet,
+    ReliefViewSet,
 )
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
@@ -27,6 +28,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("members/import-jobs", ImportJobViewSet, basename="import-job")
 router.register("members", MemberViewSet, basename="member")
 router.register("rates", RateViewSet, basename="rate")
+router.register("reliefs", ReliefViewSet, basename="relief")
 router.register("bills", BillViewSet, basename="bill")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("arrears", ArrearsViewSet, basename="arrears")

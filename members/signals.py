@@ -17,8 +17,9 @@ Hooks, answered by contributions (prices come from its rate schedule, arrears fr
 bills):
 
 ``enrollment_pricer(day) -> price``
-    ``price(enrollment)`` is ``{program: {"employer": n, "worker": n}}`` at the rates in
-    force on ``day`` (relief included), or None when no rate is in force.
+    ``price(enrollment)`` is ``{"detail": {program: {"employer", "worker", "normal",
+    "relief"}}, "relief": {"id", "name", "percent_off", "source"} | None}`` at the rates
+    and reliefs of ``day``'s month, or None when no rate is in force.
 ``member_arrears(queryset) -> queryset``
     Members annotated with ``arrears_months`` and ``arrears_amount`` (overdue bills).
 ``members_in_arrears() -> Q``

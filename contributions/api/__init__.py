@@ -6,7 +6,7 @@ from .budgets import BudgetViewSet
 from .claims import ClaimViewSet
 from .notifications import NotificationViewSet
 from .payments import PaymentViewSet
-from .rates import RateViewSet
+from .rates import RateViewSet, ReliefViewSet
 
 __all__ = [
     "ArrearsViewSet",
@@ -16,4 +16,5 @@ __all__ = [
     "NotificationViewSet",
     "PaymentViewSet",
     "RateViewSet",
+    "ReliefViewSet",
 ]

@@ -26,7 +26,16 @@ class BillLineSerializer(serializers.Serializer):
     member_name = serializers.CharField(source="member.full_name")
     enrollment = serializers.IntegerField(source="enrollment_id")
     programs = serializers.SerializerMethodField(help_text="{program: rupiah, both shares}")
-    detail = serializers.DictField(help_text="{program: {employer: n, worker: n}}")
+    detail = serializers.DictField(
+        help_text="{program: {employer: n, worker: n, normal: n, relief: n}}: the shares due, "
+        "both shares before any relief, and what the relief took off"
+    )
+    relief = serializers.CharField(
+        source="relief.name",
+        allow_null=True,
+        default=None,
+        help_text="the relief this line's month gave (PP 50/2025…), or null",
+    )
     employer_amount = serializers.IntegerField()
     worker_amount = serializers.IntegerField()
     amount = serializers.IntegerField()

@@ -1,11 +1,11 @@
 """The money side's models, one module per subject; imported here for Django and callers."""
 
-from .bills import Bill, BillLine, BillPenalty, BillStatus
+from .bills import Bill, BillAdjustment, BillEvent, BillLine, BillPenalty, BillStatus
 from .budgets import Budget
 from .claims import Benefit, BenefitClaim, BenefitDefault
 from .notifications import Channel, Delivery, Notification
 from .payments import COUNTED_STATUSES, Payment, PaymentEvent, PaymentMethod, PaymentStatus
-from .rates import Basis, Rate
+from .rates import Basis, OccupationSector, Rate, Relief, RuleChange
 
 __all__ = [
     "COUNTED_STATUSES",
@@ -14,6 +14,8 @@ __all__ = [
     "BenefitClaim",
     "BenefitDefault",
     "Bill",
+    "BillAdjustment",
+    "BillEvent",
     "BillLine",
     "BillPenalty",
     "BillStatus",
@@ -21,9 +23,12 @@ __all__ = [
     "Channel",
     "Delivery",
     "Notification",
+    "OccupationSector",
     "Payment",
     "PaymentEvent",
     "PaymentMethod",
     "PaymentStatus",
     "Rate",
+    "Relief",
+    "RuleChange",
 ]

@@ -1,5 +1,6 @@
 """Bills: what a village owes for a month, its lines per enrollment, late penalties."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,8 @@ class Bill(models.Model):
     due_date = models.DateField(_("due date"))
     lines_amount = models.PositiveBigIntegerField(_("contributions"), default=0)
     penalty_amount = models.PositiveBigIntegerField(_("late penalty"), default=0)
+    # Credits (negative) and debits from re-pricing bills already paid (BillAdjustment).
+    adjustment_amount = models.BigIntegerField(_("adjustments"), default=0)
     amount = models.PositiveBigIntegerField(_("amount"), default=0)
     paid_amount = models.PositiveBigIntegerField(_("paid"), default=0)
     status = models.CharField(
@@ -64,7 +67,11 @@ class Bill(models.Model):
             ),
             models.CheckConstraint(
                 name="bill_amount_adds_up",
-                condition=Q(amount=models.F("lines_amount") + models.F("penalty_amount")),
+                condition=Q(
+                    amount=models.F("lines_amount")
+                    + models.F("penalty_amount")
+                    + models.F("adjustment_amount")
+                ),
             ),
             models.CheckConstraint(
                 name="bill_status_valid", condition=Q(status__in=BillStatus.values)
@@ -92,8 +99,18 @@ class BillLine(models.Model):
         "members.Member", on_delete=models.PROTECT, related_name="bill_lines"
     )
     period = models.DateField(_("period"))
-    # {program: {"employer": n, "worker": n}} at the rates in force on the period's first day.
+    # {program: {"employer": n, "worker": n, "normal": n, "relief": n}} at the rates and
+    # reliefs in force on the period's first day: the shares due, what both would have been
+    # without a relief, and what the relief took off.
     detail = models.JSONField(_("per program"))
+    relief = models.ForeignKey(
+        "contributions.Relief",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relief"),
+    )
     employer_amount = models.PositiveBigIntegerField(_("employer share"))
     worker_amount = models.PositiveBigIntegerField(_("worker share"))
     amount = models.PositiveBigIntegerField(_("amount"))
@@ -138,3 +155,57 @@ class BillPenalty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill_id} <- {self.late_bill_id}: {self.amount}"
+
+
+class BillAdjustment(models.Model):
+    """A credit (negative) or debit put on a village's open bill: what re-pricing found a
+    bill already paid or partly paid owed less or more. The paid bill is never edited.
+
+    ``bill`` is the open bill it counts on, of the same village, funding source and segment;
+    None while no open bill can take it (a credit larger than the bills there are): the next
+    generation gives it one. A credit larger than its bill is split, the rest carried on.
+    """
+
+    origin = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="adjustments_caused")
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
+    )
+    amount = models.BigIntegerField(_("amount"), help_text=_("Negative: a credit."))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bill adjustment")
+        verbose_name_plural = _("bill adjustments")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(name="billadjustment_not_zero", condition=~Q(amount=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id} → {self.bill_id}: {self.amount}"
+
+
+class BillEvent(models.Model):
+    """One entry of a bill's history: re-priced, adjusted; who, when, why, old → new."""
+
+    class Action(models.TextChoices):
+        REPRICED = "repriced", _("Re-priced")
+        ADJUSTED = "adjusted", _("Adjusted")
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    changes = models.JSONField(_("changes"), default=dict)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("bill history entry")
+        verbose_name_plural = _("bill history")
+        ordering = ["bill_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.action} {self.at:%Y-%m-%d}"

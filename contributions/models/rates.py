@@ -1,10 +1,12 @@
-"""The rate schedule: what a program costs a segment per month, as dated rows."""
+"""The rate schedule: what a program costs a segment per month, as dated rows; the reliefs
+beside them; the sector each occupation belongs to; who changed which row."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Program, RiskClass, Segment
+from members.models import Occupation, Program, RiskClass, Segment
 
 
 class Basis(models.TextChoices):
@@ -88,3 +90,106 @@ class Rate(models.Model):
     def value(self):
         """Employer and worker shares together (the API's ``value``)."""
         return self.employer_value + self.worker_value
+
+
+class OccupationSector(models.Model):
+    """The sector a participant works in, by occupation: reliefs are given per sector.
+
+    A blank ``occupation`` is the row for members with none (the village's officials).
+    Data, not code: a new regulation's sectors are new rows.
+    """
+
+    occupation = models.CharField(
+        _("occupation"), max_length=20, choices=Occupation.choices, blank=True, unique=True
+    )
+    sector = models.CharField(_("sector"), max_length=30)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sector of an occupation")
+        verbose_name_plural = _("sectors of occupations")
+        ordering = ["occupation"]
+
+    def __str__(self) -> str:
+        return f"{self.occupation or '-'} → {self.sector}"
+
+
+class Relief(models.Model):
+    """A reduction of what some participants pay for some programs, for the contribution
+    months from ``effective_from`` to ``effective_to`` (PP 50/2025: BPU pay half of JKK and
+    JKM). It applies to a segment's participants in one of ``sectors`` (every sector when
+    empty) whose enrollment is not funded from one of ``excluded_funding_sources``, to each
+    of ``programs``, both shares, before each program is rounded.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    segment = models.CharField(_("segment"), max_length=3, choices=Segment.choices)
+    programs = models.JSONField(_("programs"), default=list)
+    percent_off = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2)
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    excluded_funding_sources = models.JSONField(
+        _("excluded funding sources"), default=list, blank=True
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("relief")
+        verbose_name_plural = _("reliefs")
+        ordering = ["segment", "effective_from", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="relief_period_in_order",
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+            ),
+            models.CheckConstraint(
+                name="relief_percent_off_within_0_100",
+                condition=Q(percent_off__gt=0, percent_off__lte=100),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.percent_off}% from {self.effective_from})"
+
+
+class RuleChange(models.Model):
+    """Who added or closed a rate or relief row, when, and on what authority."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        CLOSED = "closed", _("Closed")
+
+    rate = models.ForeignKey(
+        Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    relief = models.ForeignKey(
+        Relief, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    source = models.CharField(_("source"), max_length=300)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("rule change")
+        verbose_name_plural = _("rule changes")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="rulechange_one_row",
+                condition=Q(rate__isnull=False, relief__isnull=True)
+                | Q(rate__isnull=True, relief__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.rate_id or self.relief_id} at {self.at:%Y-%m-%d}"

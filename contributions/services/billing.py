@@ -85,6 +85,7 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
             "declared_income",
             "wage",
             "risk_class",
+            "member__occupation",
             *Program.values,
         )
     )
@@ -101,14 +102,18 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
 
     lines = []
     for row in rows:
-        terms = Terms(
-            row["segment"],
-            tuple(programs_of(row)),
-            row["declared_income"],
-            row["wage"],
-            row["risk_class"],
+        quote = table.quote(
+            Terms(
+                row["segment"],
+                tuple(programs_of(row)),
+                row["declared_income"],
+                row["wage"],
+                row["risk_class"],
+                row["funding_source"],
+                row["member__occupation"],
+            )
         )
-        detail = table.contribution(terms)
+        detail = quote.detail
         employer = sum(share["employer"] for share in detail.values())
         lines.append(
             BillLine(
@@ -117,6 +122,7 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
                 member_id=row["member_id"],
                 period=period,
                 detail=detail,
+                relief=quote.relief,
                 employer_amount=employer,
                 worker_amount=total(detail) - employer,
                 amount=total(detail),

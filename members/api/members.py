@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -35,6 +40,13 @@ from .spreadsheet import MemberIOMixin
 # --- read bodies ------------------------------------------------------------------------
 
 
+class ReliefSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    percent_off = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    source = serializers.CharField()
+
+
 class EnrollmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Status.choices)
@@ -58,25 +70,35 @@ class EnrollmentSerializer(serializers.Serializer):
         default=0, help_text="rupiah of this member's lines on overdue bills"
     )
     contribution_detail = serializers.SerializerMethodField(
-        help_text="{program: {employer: n, worker: n}}"
+        help_text="{program: {employer: n, worker: n, normal: n, relief: n}}: the shares due "
+        "this month, both shares before any relief, and what the relief took off"
+    )
+    relief = serializers.SerializerMethodField(
+        help_text="the relief this month's price includes (PP 50/2025…), or null"
     )
 
-    def _detail(self, enrollment):
-        # Asked for twice per enrollment (total and detail): priced once. No rate in force
-        # (a date outside the schedule): no figure rather than a 500.
-        if not hasattr(enrollment, "_contribution"):
-            enrollment._contribution = None
+    def _price(self, enrollment) -> dict | None:
+        # Asked for three times per enrollment (total, detail, relief): priced once. No rate
+        # in force (a date outside the schedule): no figure rather than a 500.
+        if not hasattr(enrollment, "_price"):
+            enrollment._price = None
             if enrollment.status != Status.ENDED:
                 price = self.context.get("price") or signals.enrollment_pricer(timezone.localdate())
-                enrollment._contribution = price(enrollment)
-        return enrollment._contribution
+                enrollment._price = price(enrollment)
+        return enrollment._price
 
     def get_monthly_contribution(self, enrollment) -> int | None:
-        detail = self._detail(enrollment)
-        return None if detail is None else total(detail)
+        price = self._price(enrollment)
+        return None if price is None else total(price["detail"])
 
     def get_contribution_detail(self, enrollment) -> dict | None:
-        return self._detail(enrollment)
+        price = self._price(enrollment)
+        return None if price is None else price["detail"]
+
+    @extend_schema_field(ReliefSummarySerializer(allow_null=True))
+    def get_relief(self, enrollment) -> dict | None:
+        price = self._price(enrollment)
+        return None if price is None or price["relief"] is None else price["relief"]
 
 
 class ShownEnrollmentSerializer(EnrollmentSerializer):

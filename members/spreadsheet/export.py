@@ -25,8 +25,8 @@ def _export_rows(queryset, *, full_nik: bool) -> Iterator[list]:
         enrollment = shown_enrollment(member)
         monthly = None
         if enrollment is not None and enrollment.is_open:
-            detail = price(enrollment)
-            monthly = None if detail is None else total(detail)
+            quote = price(enrollment)
+            monthly = None if quote is None else total(quote["detail"])
         person = [
             member.village.code,
             member.nik if full_nik else mask_nik(member.nik),

@@ -3,7 +3,10 @@ something after `make run`.
 
 Most bills are paid on time, some late (PU penalties follow), a few payments are rejected
 and paid again, the latest wait for the regency's review, and one village stopped paying
-its BPU bills long enough for those members to lapse. Budgets are set a little short, so
+its BPU bills long enough for those members to lapse. The bills of 2026 are at PP 50/2025's
+relieved rates (half JKK and JKM for BPU; not for the APBD-funded), and the relief's first
+month shows a re-pricing: the admin entered it a month late, so that month went out at full
+price and was re-priced, the paid bills by a credit on the next month's. Budgets are set a little short, so
 some villages run out before December. Deterministic and idempotent: villages that already
 have bills are left alone. Everything goes through the services, as a user's would.
 """
@@ -20,13 +23,15 @@ from jamsostek.accounts.models import Role, User
 from members.models import EndReason, Enrollment, Segment
 from villages.models import Region
 
-from .models import Benefit, Bill, Budget, PaymentMethod
+from .models import Benefit, Bill, Budget, PaymentMethod, Relief, RuleChange
 from .periods import add_months
 from .services.arrears import arrears_rules_apply
 from .services.billing import bills_generate
 from .services.budgets import budget_create
 from .services.claims import claim_record
 from .services.payments import payment_record, payment_review
+from .services.repricing import bills_reprice
+from .services.schedule import relief_create
 
 MONTHS = 12
 # The village that stopped paying its BPU bills (its BPU members lapse).
@@ -55,8 +60,13 @@ def seed_money(village_codes: list[str], *, today: datetime.date | None = None) 
         return 0
     first = add_months(today.replace(day=1), -(MONTHS - 1))
     scope = Region.objects.filter(pk__in=[v.pk for v in villages])
+    late = _relief_entered_late(first, today)
     for month in range(MONTHS):
         period = add_months(first, month)
+        if late is not None and period == add_months(late["effective_from"], 1):
+            admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+            relief_create(actor=admin, **late)
+            bills_reprice(actor=admin, period_from=late["effective_from"], period_to=period)
         bills_generate(period=period, villages=scope)
         for village in villages:
             _pay_month(village, period, today)
@@ -65,6 +75,36 @@ def seed_money(village_codes: list[str], *, today: datetime.date | None = None) 
         _death_claims(village)
     arrears_rules_apply(today=today, villages=[v.pk for v in villages])
     return Bill.objects.filter(village__in=scope).count()
+
+
+def _relief_entered_late(first: datetime.date, today: datetime.date) -> dict | None:
+    """When a relief's first month falls inside the demo's year, take it out for now (as
+    if not yet entered) and return what enters it again the month after."""
+    relief = (
+        Relief.objects.filter(effective_from__gt=first, effective_from__lt=today.replace(day=1))
+        .order_by("-effective_from")
+        .first()
+    )
+    if relief is None:
+        return None
+    fields = {
+        name: getattr(relief, name)
+        for name in [
+            "name",
+            "segment",
+            "programs",
+            "percent_off",
+            "sectors",
+            "excluded_funding_sources",
+            "effective_from",
+            "effective_to",
+            "source",
+            "note",
+        ]
+    }
+    RuleChange.objects.filter(relief=relief).delete()
+    relief.delete()
+    return fields
 
 
 def _pay_month(village: Region, period: datetime.date, today: datetime.date) -> None:

@@ -31,6 +31,8 @@ from .models import (
     BenefitClaim,
     BenefitDefault,
     Bill,
+    BillAdjustment,
+    BillEvent,
     BillLine,
     BillPenalty,
     BillStatus,
@@ -53,9 +55,13 @@ def bills_for(user) -> QuerySet[Bill]:
 def bill_detail_for(user) -> QuerySet[Bill]:
     return bills_for(user).prefetch_related(
         Prefetch(
-            "lines", queryset=BillLine.objects.select_related("member", "relief").order_by("pk")
+            "lines",
+            queryset=BillLine.objects.select_related("member", "price__relief").order_by("pk"),
         ),
         Prefetch("penalties", queryset=BillPenalty.objects.select_related("late_bill")),
+        Prefetch("adjustments", queryset=BillAdjustment.objects.select_related("origin")),
+        Prefetch("adjustments_caused", queryset=BillAdjustment.objects.select_related("origin")),
+        Prefetch("events", queryset=BillEvent.objects.select_related("actor")),
     )
 
 

@@ -18,6 +18,7 @@ from .. import selectors
 from ..models import Bill, BillStatus
 from ..periods import format_period, parse_period
 from ..services.billing import bills_generate_for
+from ..services.repricing import bills_reprice
 from .common import PeriodField, RegionCodeFilters
 
 
@@ -27,11 +28,12 @@ class BillLineSerializer(serializers.Serializer):
     enrollment = serializers.IntegerField(source="enrollment_id")
     programs = serializers.SerializerMethodField(help_text="{program: rupiah, both shares}")
     detail = serializers.DictField(
+        source="price.detail",
         help_text="{program: {employer: n, worker: n, normal: n, relief: n}}: the shares due, "
-        "both shares before any relief, and what the relief took off"
+        "both shares before any relief, and what the relief took off",
     )
     relief = serializers.CharField(
-        source="relief.name",
+        source="price.relief.name",
         allow_null=True,
         default=None,
         help_text="the relief this line's month gave (PP 50/2025…), or null",
@@ -41,7 +43,7 @@ class BillLineSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
 
     def get_programs(self, line) -> dict[str, int]:
-        return {p: s["employer"] + s["worker"] for p, s in line.detail.items()}
+        return {p: s["employer"] + s["worker"] for p, s in line.price.detail.items()}
 
 
 class PenaltySerializer(serializers.Serializer):
@@ -50,6 +52,26 @@ class PenaltySerializer(serializers.Serializer):
     months = serializers.IntegerField()
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
     amount = serializers.IntegerField()
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="negative: a credit")
+    origin_bill = serializers.IntegerField(source="origin_id", help_text="the paid bill re-priced")
+    origin_period = PeriodField(source="origin.period", help_text="the month it covers")
+    bill = serializers.IntegerField(
+        source="bill_id", allow_null=True, help_text="the open bill it counts on; null: pending"
+    )
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class BillEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    action = serializers.CharField(help_text="repriced or adjusted")
+    changes = serializers.DictField(help_text="{field: [old, new]}")
+    reason = serializers.CharField()
 
 
 class BillSerializer(serializers.ModelSerializer):
@@ -70,6 +92,7 @@ class BillSerializer(serializers.ModelSerializer):
             "due_date",
             "lines_amount",
             "penalty_amount",
+            "adjustment_amount",
             "amount",
             "paid_amount",
             "outstanding",
@@ -83,9 +106,23 @@ class BillSerializer(serializers.ModelSerializer):
 class BillDetailSerializer(BillSerializer):
     lines = BillLineSerializer(many=True)
     penalties = PenaltySerializer(many=True)
+    adjustments = AdjustmentSerializer(
+        many=True, help_text="credits and debits re-pricing put on this bill"
+    )
+    adjustments_caused = AdjustmentSerializer(
+        many=True, help_text="what re-pricing found this bill, already paid, owed more or less"
+    )
+    history = BillEventSerializer(source="events", many=True)
 
     class Meta(BillSerializer.Meta):
-        fields = [*BillSerializer.Meta.fields, "lines", "penalties"]
+        fields = [
+            *BillSerializer.Meta.fields,
+            "lines",
+            "penalties",
+            "adjustments",
+            "adjustments_caused",
+            "history",
+        ]
 
 
 class BillFilter(RegionCodeFilters):
@@ -122,6 +159,24 @@ class GenerateSerializer(serializers.Serializer):
     regency = RegionField(levels=[Level.REGENCY], required=False, help_text="a regency's code")
 
 
+class RepriceSerializer(serializers.Serializer):
+    period_from = PeriodField()
+    period_to = PeriodField()
+    regency = RegionField(
+        levels=[Level.REGENCY], required=False, help_text="a regency's code; omitted: all"
+    )
+
+
+class RepriceResultSerializer(serializers.Serializer):
+    months = serializers.IntegerField()
+    prices_revised = serializers.IntegerField(help_text="terms whose price changed")
+    lines_repriced = serializers.IntegerField(help_text="lines of unpaid bills re-priced")
+    bills_repriced = serializers.IntegerField(help_text="unpaid bills whose amount changed")
+    adjustments = serializers.IntegerField(help_text="credits and debits for paid bills")
+    credit = serializers.IntegerField(help_text="rupiah credited")
+    debit = serializers.IntegerField(help_text="rupiah debited")
+
+
 class GenerateResultSerializer(serializers.Serializer):
     period = serializers.CharField()
     bills_created = serializers.IntegerField()
@@ -151,6 +206,8 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_permissions(self):
         if self.action == "generate":
             return [roles(Role.PMD_AUDITOR, Role.ADMIN)()]
+        if self.action == "reprice":
+            return [roles(Role.ADMIN)()]
         return super().get_permissions()
 
     @extend_schema(
@@ -177,3 +234,29 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "bills": result.bills,
             }
         )
+
+    @extend_schema(
+        request=RepriceSerializer,
+        responses=RepriceResultSerializer,
+        summary="Re-price months after a rate or relief row changed (admin); running it twice "
+        "changes nothing",
+        description=(
+            "Every line of those months is priced again by the rules now in force for its "
+            "month. Unpaid bills change in place (their history says why); a bill already "
+            "paid or partly paid is never edited: the difference becomes a credit or debit "
+            "on the village's next open bill of the same funding source and segment."
+        ),
+        examples=[
+            OpenApiExample(
+                "2026 after PP 50/2025",
+                request_only=True,
+                value={"period_from": "2026-01", "period_to": "2026-12", "regency": "33.26"},
+            )
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    def reprice(self, request):
+        body = RepriceSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        result = bills_reprice(actor=request.user, **body.validated_data)
+        return Response(RepriceResultSerializer(result).data)

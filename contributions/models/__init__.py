@@ -1,6 +1,14 @@
 """The money side's models, one module per subject; imported here for Django and callers."""
 
-from .bills import Bill, BillAdjustment, BillEvent, BillLine, BillPenalty, BillStatus
+from .bills import (
+    Bill,
+    BillAdjustment,
+    BillEvent,
+    BillLine,
+    BillPenalty,
+    BillStatus,
+    Price,
+)
 from .budgets import Budget
 from .claims import Benefit, BenefitClaim, BenefitDefault
 from .notifications import Channel, Delivery, Notification
@@ -28,6 +36,7 @@ __all__ = [
     "PaymentEvent",
     "PaymentMethod",
     "PaymentStatus",
+    "Price",
     "Rate",
     "Relief",
     "RuleChange",

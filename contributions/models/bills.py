@@ -86,8 +86,74 @@ class Bill(models.Model):
         return max(self.amount - self.paid_amount, 0)
 
 
+class Price(models.Model):
+    """What one month costs one set of terms, priced once for all the lines that have them
+    (a few hundred sets a month for a whole regency).
+
+    The terms are the money-relevant part of an enrollment (absent income or wage: 0,
+    absent risk class or occupation: blank). A price is never edited: when the rules of a
+    month change, re-pricing gives those terms a new ``revision`` and moves the lines of
+    unpaid bills to it; paid bills keep the price they were billed at.
+    """
+
+    period = models.DateField(_("period"))
+    segment = models.CharField(_("segment"), max_length=3, choices=Segment.choices)
+    programs = models.CharField(_("programs"), max_length=15, help_text=_("jkk,jkm,…"))
+    declared_income = models.PositiveBigIntegerField(_("declared income"), default=0)
+    wage = models.PositiveBigIntegerField(_("wage"), default=0)
+    risk_class = models.CharField(_("risk class"), max_length=10, blank=True)
+    funding_source = models.CharField(
+        _("funding source"), max_length=10, choices=FundingSource.choices
+    )
+    occupation = models.CharField(_("occupation"), max_length=20, blank=True)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    # {program: {"employer": n, "worker": n, "normal": n, "relief": n}}: the shares due, both
+    # shares without a relief, and what the relief took off, each program rounded half up.
+    detail = models.JSONField(_("per program"))
+    relief = models.ForeignKey(
+        "contributions.Relief",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relief"),
+    )
+    employer_amount = models.PositiveBigIntegerField(_("employer share"))
+    worker_amount = models.PositiveBigIntegerField(_("worker share"))
+    amount = models.PositiveBigIntegerField(_("amount"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        ordering = ["period", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "period",
+                    "segment",
+                    "programs",
+                    "declared_income",
+                    "wage",
+                    "risk_class",
+                    "funding_source",
+                    "occupation",
+                    "revision",
+                ],
+                name="price_one_per_month_terms_and_revision",
+            ),
+            models.CheckConstraint(
+                name="price_amount_adds_up",
+                condition=Q(amount=models.F("employer_amount") + models.F("worker_amount")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.segment} {self.programs} r{self.revision}: {self.amount}"
+
+
 class BillLine(models.Model):
-    """One enrollment's contribution in a bill, per program with both shares."""
+    """One enrollment's contribution in a bill, at a month's price for its terms."""
 
     SCOPE_PATH = "bill__village"
 
@@ -99,18 +165,7 @@ class BillLine(models.Model):
         "members.Member", on_delete=models.PROTECT, related_name="bill_lines"
     )
     period = models.DateField(_("period"))
-    # {program: {"employer": n, "worker": n, "normal": n, "relief": n}} at the rates and
-    # reliefs in force on the period's first day: the shares due, what both would have been
-    # without a relief, and what the relief took off.
-    detail = models.JSONField(_("per program"))
-    relief = models.ForeignKey(
-        "contributions.Relief",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("relief"),
-    )
+    price = models.ForeignKey(Price, on_delete=models.PROTECT, related_name="lines")
     employer_amount = models.PositiveBigIntegerField(_("employer share"))
     worker_amount = models.PositiveBigIntegerField(_("worker share"))
     amount = models.PositiveBigIntegerField(_("amount"))

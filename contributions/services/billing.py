@@ -35,15 +35,25 @@ from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from jamsostek.core.money import total
 from members.models import Enrollment, Program, Segment, programs_of
 from villages.models import Region
 
-from ..models import COUNTED_STATUSES, Bill, BillLine, BillPenalty, BillStatus, Budget, Payment
+from ..models import (
+    COUNTED_STATUSES,
+    Bill,
+    BillAdjustment,
+    BillEvent,
+    BillLine,
+    BillPenalty,
+    BillStatus,
+    Budget,
+    Payment,
+)
 from ..periods import add_months, billing_start, due_date, periods_to_bill
 from ..rates import RateTable, Terms
 from ..selectors import enrollments_billable, villages_in
 from .penalties import bill_penalties_charge
+from .prices import prices_for
 
 _BATCH = 2000
 
@@ -100,32 +110,32 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
     result.bills_created += len(missing)
     bills = {**existing, **_bills_for(period, keys - set(existing))}
 
+    terms = {
+        row["pk"]: Terms(
+            row["segment"],
+            tuple(programs_of(row)),
+            row["declared_income"],
+            row["wage"],
+            row["risk_class"],
+            row["funding_source"],
+            row["member__occupation"],
+        )
+        for row in rows
+    }
+    prices = prices_for(period, table, terms.values())
     lines = []
     for row in rows:
-        quote = table.quote(
-            Terms(
-                row["segment"],
-                tuple(programs_of(row)),
-                row["declared_income"],
-                row["wage"],
-                row["risk_class"],
-                row["funding_source"],
-                row["member__occupation"],
-            )
-        )
-        detail = quote.detail
-        employer = sum(share["employer"] for share in detail.values())
+        price = prices[terms[row["pk"]]]
         lines.append(
             BillLine(
                 bill_id=bills[(row["member__village_id"], row["funding_source"], row["segment"])],
                 enrollment_id=row["pk"],
                 member_id=row["member_id"],
                 period=period,
-                detail=detail,
-                relief=quote.relief,
-                employer_amount=employer,
-                worker_amount=total(detail) - employer,
-                amount=total(detail),
+                price=price,
+                employer_amount=price.employer_amount,
+                worker_amount=price.worker_amount,
+                amount=price.amount,
             )
         )
     BillLine.objects.bulk_create(lines, batch_size=_BATCH, ignore_conflicts=True)
@@ -149,6 +159,8 @@ def bills_generate(
         scope = scope.filter(village__in=villages)
     result.penalties_added = bill_penalties_charge(scope.filter(segment=Segment.PU))
     result.bills_touched = bills_refresh(scope)
+    if BillAdjustment.objects.filter(bill__isnull=True).exists():
+        bill_adjustments_attach_pending(village_ids=scope.values("village_id"))
     bills_flag_over_budget(scope)
     return result
 
@@ -188,6 +200,9 @@ def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> 
     penalties = (
         BillPenalty.objects.filter(bill=OuterRef("pk")).values("bill").annotate(s=Sum("amount"))
     )
+    adjustments = (
+        BillAdjustment.objects.filter(bill=OuterRef("pk")).values("bill").annotate(s=Sum("amount"))
+    )
     paid = (
         Payment.objects.filter(bill=OuterRef("pk"), status__in=COUNTED_STATUSES)
         .values("bill")
@@ -196,16 +211,21 @@ def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> 
     live = bills.exclude(status=BillStatus.VOID)
     lines_sum = Coalesce(Subquery(lines.values("s")), 0, output_field=IntegerField())
     penalty_sum = Coalesce(Subquery(penalties.values("s")), 0, output_field=IntegerField())
+    adjustment_sum = Coalesce(Subquery(adjustments.values("s")), 0, output_field=IntegerField())
     paid_sum = Coalesce(Subquery(paid.values("s")), 0, output_field=IntegerField())
     now = timezone.now()
     # Only rows that change are written, so updated_at moves (and syncing apps download a
     # bill again) only when something about it did.
     touched = live.filter(
-        ~Q(lines_amount=lines_sum) | ~Q(penalty_amount=penalty_sum) | ~Q(paid_amount=paid_sum)
+        ~Q(lines_amount=lines_sum)
+        | ~Q(penalty_amount=penalty_sum)
+        | ~Q(adjustment_amount=adjustment_sum)
+        | ~Q(paid_amount=paid_sum)
     ).update(
         lines_amount=lines_sum,
         penalty_amount=penalty_sum,
-        amount=lines_sum + penalty_sum,
+        adjustment_amount=adjustment_sum,
+        amount=lines_sum + penalty_sum + adjustment_sum,
         paid_amount=paid_sum,
         updated_at=now,
     )
@@ -217,6 +237,8 @@ def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> 
 def _status_expression(today: datetime.date) -> Case:
     return Case(
         When(amount__gt=0, paid_amount__gte=F("amount"), then=Value(BillStatus.PAID)),
+        # Lines a re-pricing credit covers whole: nothing left to pay.
+        When(amount=0, lines_amount__gt=0, then=Value(BillStatus.PAID)),
         When(due_date__lt=today, amount__gt=0, then=Value(BillStatus.OVERDUE)),
         When(paid_amount__gt=0, then=Value(BillStatus.PARTIALLY_PAID)),
         default=Value(BillStatus.OPEN),
@@ -269,8 +291,41 @@ def bill_lines_remove_after_end(*, enrollment: Enrollment) -> int:
     bills = list(lines.values_list("bill_id", flat=True))
     removed, _ = lines.delete()
     if bills:
+        bill_credits_release(bills)
         bills_refresh(Bill.objects.filter(pk__in=bills))
     return removed
+
+
+def bill_credits_release(bill_ids) -> int:
+    """Re-pricing credits larger than what their bills now hold (lines taken off, lines
+    re-priced lower) leave those bills and wait, pending, for the next open one; returns
+    how many left. Call before ``bills_refresh``: a bill's total is never below zero."""
+    lines = dict(
+        BillLine.objects.filter(bill_id__in=bill_ids)
+        .values("bill_id")
+        .annotate(s=Sum("amount"))
+        .values_list("bill_id", "s")
+    )
+    penalties = dict(
+        BillPenalty.objects.filter(bill_id__in=bill_ids)
+        .values("bill_id")
+        .annotate(s=Sum("amount"))
+        .values_list("bill_id", "s")
+    )
+    released = 0
+    credited = BillAdjustment.objects.filter(bill_id__in=bill_ids)
+    totals: dict[int, int] = defaultdict(int)
+    for bill_id, amount in credited.values_list("bill_id", "amount"):
+        totals[bill_id] += amount
+    for bill_id, adjustments in totals.items():
+        held = lines.get(bill_id, 0) + penalties.get(bill_id, 0)
+        for credit in credited.filter(bill_id=bill_id, amount__lt=0).order_by("-pk"):
+            if held + adjustments >= 0:
+                break
+            BillAdjustment.objects.filter(pk=credit.pk).update(bill=None)
+            adjustments -= credit.amount
+            released += 1
+    return released
 
 
 @transaction.atomic
@@ -291,3 +346,90 @@ def bills_generate_for_enrollment(*, enrollment_id: int) -> int:
             bills_flag_over_budget(bills)
         added += result.lines_added
     return added
+
+
+# --- adjustments: what re-pricing found paid bills owe -------------------------------
+
+
+def _open_bills_after(origin: Bill):
+    """The bills that may take ``origin``'s adjustment: later, same village, source and
+    segment, nobody has paid anything on them yet."""
+    return (
+        Bill.objects.filter(
+            village_id=origin.village_id,
+            funding_source=origin.funding_source,
+            segment=origin.segment,
+            period__gt=origin.period,
+            paid_amount=0,
+        )
+        .exclude(status=BillStatus.VOID)
+        .order_by("period")
+    )
+
+
+def bill_adjustment_place(
+    origin: Bill, amount: int, *, reason: str, actor, keep_pending: bool = True
+) -> tuple[list[BillAdjustment], int]:
+    """Put ``amount`` on ``origin``'s next open bills: a debit whole on the first; a credit
+    no larger than each bill's total, the rest on the next. What no bill takes stays
+    pending (written unless ``keep_pending`` is off); returns the rows and that rest."""
+    written = []
+    remaining = amount
+    for target in _open_bills_after(origin):
+        if remaining == 0:
+            break
+        take = remaining if remaining > 0 else max(remaining, -target.amount)
+        if take:
+            written.append(_adjustment_attach(origin, target, take, reason=reason, actor=actor))
+            remaining -= take
+    if remaining and keep_pending:
+        written.append(
+            BillAdjustment.objects.create(origin=origin, amount=remaining, reason=reason)
+        )
+    return written, remaining
+
+
+def _adjustment_attach(
+    origin: Bill, target: Bill, amount: int, *, reason: str, actor
+) -> BillAdjustment:
+    before = target.adjustment_amount
+    adjustment = BillAdjustment.objects.create(
+        origin=origin, bill=target, amount=amount, reason=reason
+    )
+    bills_refresh(Bill.objects.filter(pk=target.pk))
+    target.refresh_from_db()
+    BillEvent.objects.create(
+        bill=target,
+        action=BillEvent.Action.ADJUSTED,
+        actor=actor,
+        changes={"adjustment_amount": [before, target.adjustment_amount]},
+        reason=reason,
+    )
+    return adjustment
+
+
+def bill_adjustments_attach_pending(*, village_ids) -> int:
+    """Give pending adjustments of these villages the bills generation just made (of their
+    source and segment, after their month, unpaid): what re-pricing could not place."""
+    attached = 0
+    pending = BillAdjustment.objects.filter(
+        bill__isnull=True, origin__village_id__in=village_ids
+    ).select_related("origin")
+    for adjustment in pending.order_by("pk"):
+        placed, remaining = bill_adjustment_place(
+            adjustment.origin,
+            adjustment.amount,
+            reason=adjustment.reason,
+            actor=None,
+            keep_pending=False,
+        )
+        if not placed:
+            continue
+        # The pending row gives way to where it went, and to what is still pending.
+        adjustment.delete()
+        if remaining:
+            BillAdjustment.objects.create(
+                origin=adjustment.origin, amount=remaining, reason=adjustment.reason
+            )
+        attached += len(placed)
+    return attached

@@ -149,9 +149,9 @@ def test_bills_of_2026_carry_the_relief_line_by_line(api, make_user):
     assert line(driver, "2026-03").amount == RELIEVED
     assert line(farmer, "2026-06").amount == RELIEVED
     assert line(helped, "2026-06").amount == PACKAGE
-    assert line(farmer, "2026-06").relief.name == "PP 50/2025, other sectors"
-    assert line(driver, "2026-03").relief.name == "PP 50/2025, transport sector"
-    assert line(helped, "2026-06").relief is None
+    assert line(farmer, "2026-06").price.relief.name == "PP 50/2025, other sectors"
+    assert line(driver, "2026-03").price.relief.name == "PP 50/2025, transport sector"
+    assert line(helped, "2026-06").price.relief is None
     assert bill_of(period="2026-06").amount == 2 * RELIEVED
     assert bill_of(period="2026-06", source="apbd").amount == PACKAGE
 

@@ -8,7 +8,12 @@
   2025 row closes on 28 February 2026.
 - The occupation → sector mapping: ojek is transport; every other occupation, and members
   with none (the village's officials on BPU), other sectors.
+
+Lines billed before this migration get their price rows: the terms are their enrollment's
+(the best there is), the detail the one they were billed with (no relief then).
 """
+
+import json
 
 import datetime
 from decimal import Decimal
@@ -115,7 +120,62 @@ def unload(apps, schema_editor):
     )
 
 
-class Migration(migrations.Migration):
-    dependencies = [("contributions", "0008_reliefs_sectors_adjustments")]
+PROGRAMS = ["jkk", "jkm", "jht", "jp"]
 
-    operations = [migrations.RunPython(load, unload)]
+
+def price_billed_lines(apps, schema_editor):
+    BillLine = apps.get_model("contributions", "BillLine")
+    Price = apps.get_model("contributions", "Price")
+    prices: dict[tuple, object] = {}
+    revisions: dict[tuple, int] = {}
+    lines = BillLine.objects.select_related("enrollment__member").order_by("pk")
+    for line in lines.iterator(chunk_size=2000):
+        enrollment = line.enrollment
+        terms = (
+            line.period,
+            enrollment.segment,
+            ",".join(p for p in PROGRAMS if getattr(enrollment, p)),
+            enrollment.declared_income or 0,
+            enrollment.wage or 0,
+            enrollment.risk_class or "",
+            enrollment.funding_source,
+            enrollment.member.occupation or "",
+        )
+        detail = {
+            program: {**shares, "normal": shares["employer"] + shares["worker"], "relief": 0}
+            for program, shares in line.detail.items()
+        }
+        key = (terms, json.dumps(detail, sort_keys=True))
+        if key not in prices:
+            revisions[terms] = revisions.get(terms, 0) + 1
+            fields = dict(
+                zip(
+                    ["period", "segment", "programs", "declared_income", "wage", "risk_class",
+                     "funding_source", "occupation"],
+                    terms,
+                    strict=True,
+                )
+            )
+            prices[key] = Price.objects.create(
+                **fields,
+                revision=revisions[terms],
+                detail=detail,
+                employer_amount=line.employer_amount,
+                worker_amount=line.worker_amount,
+                amount=line.amount,
+            )
+        BillLine.objects.filter(pk=line.pk).update(price=prices[key])
+
+
+def unprice_billed_lines(apps, schema_editor):
+    apps.get_model("contributions", "BillLine").objects.update(price=None)
+    apps.get_model("contributions", "Price").objects.all().delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("contributions", "0008_rules_prices_adjustments")]
+
+    operations = [
+        migrations.RunPython(load, unload),
+        migrations.RunPython(price_billed_lines, unprice_billed_lines),
+    ]

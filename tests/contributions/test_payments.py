@@ -41,21 +41,6 @@ def clock():
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)
-
-
-@pytest.fixture
-def auditor(make_user):
-    return make_user(Role.PMD_AUDITOR)
-
-
-@pytest.fixture
 def bill(admin) -> Bill:
     """Kwayangan's July 2025 BPU bill from ADD: two members, Rp 33,600, due 15 July."""
     member_covered(admin)

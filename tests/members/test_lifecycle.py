@@ -39,11 +39,6 @@ ENDPOINT = {Status.SUBMITTED: "submit", Status.ACTIVE: "activate", Status.ENDED:
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
 def member_in(admin):
     """A Kwayangan RT head whose enrollment is in the given status."""
 
@@ -677,8 +672,7 @@ def test_who_may_move_an_enrollment(api, make_user, member_in, action, role):
 # --- delete -----------------------------------------------------------------------------
 
 
-def test_a_draft_may_be_deleted(api, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_a_draft_may_be_deleted(api, operator):
     response = api(operator).post("/api/v1/members/", example_body(), format="json")
     member_id = response.json()["id"]
     response = api(operator).delete(f"/api/v1/members/{member_id}/")

@@ -34,16 +34,6 @@ DANA_DESA_EN = (
 )
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)  # of Kwayangan
-
-
 def attrs_codes(response) -> set[tuple[str, str]]:
     return {(e["attr"], e["code"]) for e in response.json()["errors"]}
 

@@ -57,7 +57,8 @@ from tests.contributions.helpers import (
     png_bytes,
     pu_terms,
 )
-from tests.members.helpers import create_member, make_nik
+from tests.factories import MemberFactory
+from tests.members.helpers import make_nik
 from villages.models import Level, Region
 from villages.services import village_update
 
@@ -312,7 +313,7 @@ def test_import_jobs_list_costs_the_same_queries_for_more_jobs(
 def test_members_list_costs_the_same_queries_for_more_members(api, operator, admin):
     # Given Kwayangan's operator and two members: one draft, one covered
     client = api(operator)
-    create_member(admin, category="bpd")
+    MemberFactory(actor=admin, category="bpd")
     member_covered(admin, category="rt")
 
     # When the operator lists the members
@@ -333,7 +334,7 @@ def test_members_list_costs_the_same_queries_for_more_members(api, operator, adm
     for category in ("lkd", "kepala_desa"):
         ended = member_covered(admin, category=category, status=Status.ENDED, ended_on="2025-06-30")
         member_update(actor=admin, member=ended, enrollment=bpu_terms())
-    create_member(admin, category="rt", enrollment=False)
+    MemberFactory(actor=admin, category="rt", enrollment=None)
     member_covered(admin, category="rw")
     generate("2025-05", KWAYANGAN)
     generate("2025-06", KWAYANGAN)

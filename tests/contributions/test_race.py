@@ -29,7 +29,7 @@ from jamsostek.accounts.models import User
 from jamsostek.core.models import IdempotencyKey
 from members.models import Status
 from tests.conftest import KWAYANGAN, error_codes
-from tests.members.helpers import bring_to, create_member
+from tests.factories import MemberFactory
 from villages.models import Region
 
 pytestmark = pytest.mark.skipif(
@@ -72,10 +72,12 @@ def bill(admin) -> Bill:
     generating the month again must change nothing.
     """
     for index in range(MEMBERS):
-        member = create_member(
-            admin, village=KWAYANGAN, full_name=f"Peserta Balapan {index + 1}", enrollment=True
+        MemberFactory(
+            actor=admin,
+            village=KWAYANGAN,
+            full_name=f"Peserta Balapan {index + 1}",
+            status=Status.ACTIVE,
         )
-        bring_to(member, Status.ACTIVE, admin)
     period = timezone.localdate().replace(day=1)
     village = Region.objects.filter(code=KWAYANGAN)
     assert bills_generate(period=period, villages=village).lines_added == 0

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jamsostek.accounts.models import Role
 from tests.conftest import KWAYANGAN, MEDONO
-from tests.contributions.helpers import bill_of, generate, member_covered
+from tests.contributions.helpers import member_covered
+from tests.factories import BillFactory
 from tests.members.helpers import bpu_terms, example_body, make_nik
 from villages.models import Region, VillageSeat
 
@@ -73,8 +74,7 @@ def test_dana_desa_is_refused_alike_by_members_the_import_budgets_and_payments(
     api, admin, operator, auditor, language
 ):
     member_covered(admin)
-    generate("2025-07", KWAYANGAN)
-    bill = bill_of()
+    bill = BillFactory(village=KWAYANGAN, period="2025-07")
     as_operator, as_auditor = api(operator, language), api(auditor, language)
 
     # When Dana Desa is named as the funding source at each door

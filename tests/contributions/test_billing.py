@@ -24,6 +24,7 @@ from tests.conftest import (
     MEDONO,
     error_codes,
 )
+from tests.factories import BillFactory
 from tests.members.helpers import kpj_for
 
 from .helpers import (
@@ -262,8 +263,7 @@ def test_an_activation_later_in_the_month_joins_that_months_bill(
 ):
     # Given July already billed for one member of Kwayangan
     member_covered(admin, effective_from="2025-07-01")
-    generate("2025-07", KWAYANGAN)
-    bill = bill_of()
+    bill = BillFactory(village=KWAYANGAN, period="2025-07")
     assert bill.amount == BPU_PACKAGE
     newcomer = member_covered(admin, status=Status.SUBMITTED)
 

@@ -81,6 +81,41 @@ def make_user(db):
     return make
 
 
+# --- one user of each role, in its default scope ----------------------------------------------
+# A test that needs another scope or another user of the role calls ``make_user`` itself, or
+# names a fixture of its own after what it is (``operator_of_medono``).
+
+
+@pytest.fixture
+def admin(make_user) -> User:
+    """The national admin (no scope)."""
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def operator(make_user) -> User:
+    """Kwayangan's village operator, in the app only (no e-mail address, no phone)."""
+    return make_user(Role.VILLAGE_OPERATOR)
+
+
+@pytest.fixture
+def district_viewer(make_user) -> User:
+    """The district viewer of Kedungwuni (Kwayangan's district)."""
+    return make_user(Role.DISTRICT_VIEWER)
+
+
+@pytest.fixture
+def auditor(make_user) -> User:
+    """The PMD auditor of Kab. Pekalongan (the regency office)."""
+    return make_user(Role.PMD_AUDITOR)
+
+
+@pytest.fixture
+def officer(make_user) -> User:
+    """The BPJS officer of Kab. Pekalongan."""
+    return make_user(Role.BPJS_OFFICER)
+
+
 @pytest.fixture
 def api():
     """An API client, optionally authenticated as a user: ``api(user)``."""

@@ -12,13 +12,26 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jamsostek.accounts.models import Role
 from tests.conftest import KWAYANGAN, MEDONO
-from tests.contributions.helpers import bill_of, generate, member_covered
+from tests.contributions.helpers import member_covered
+from tests.factories import BillFactory
 from tests.members.helpers import bpu_terms, example_body, make_nik
 from villages.models import Region, VillageSeat
 
 pytestmark = pytest.mark.django_db
 
 KOTA_PEKALONGAN = "33.75"
+
+
+@pytest.fixture
+def operator_of_medono(make_user):
+    """The village operator of Medono, a kelurahan of Kota Pekalongan."""
+    return make_user(Role.VILLAGE_OPERATOR, scope=MEDONO)
+
+
+@pytest.fixture
+def auditor_of_kota_pekalongan(make_user):
+    """The PMD auditor of Kota Pekalongan, Medono's city."""
+    return make_user(Role.PMD_AUDITOR, scope=KOTA_PEKALONGAN)
 
 
 def errors(response) -> list[tuple[str | None, str]]:
@@ -58,13 +71,10 @@ def sheet_row(village: str, **overrides) -> dict:
 
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_dana_desa_is_refused_alike_by_members_the_import_budgets_and_payments(
-    api, make_user, language
+    api, admin, operator, auditor, language
 ):
-    operator = make_user(Role.VILLAGE_OPERATOR)
-    auditor = make_user(Role.PMD_AUDITOR)
-    member_covered(make_user(Role.ADMIN))
-    generate("2025-07", KWAYANGAN)
-    bill = bill_of()
+    member_covered(admin)
+    bill = BillFactory(village=KWAYANGAN, period="2025-07")
     as_operator, as_auditor = api(operator, language), api(auditor, language)
 
     # When Dana Desa is named as the funding source at each door
@@ -117,13 +127,13 @@ def test_dana_desa_is_refused_alike_by_members_the_import_budgets_and_payments(
 # --- what a kelurahan has -----------------------------------------------------------------
 
 
-def test_a_kelurahan_is_refused_a_bpd_alike_as_a_role_and_as_seats(api, make_user, client):
+def test_a_kelurahan_is_refused_a_bpd_alike_as_a_role_and_as_seats(
+    api, client, operator_of_medono, auditor_of_kota_pekalongan
+):
     medono = Region.objects.get(code=MEDONO)
-    operator = make_user(Role.VILLAGE_OPERATOR, scope=MEDONO)
-    auditor = make_user(Role.PMD_AUDITOR, scope=KOTA_PEKALONGAN)
 
     # When a member of the kelurahan is registered as BPD
-    role = api(operator, "en").post(
+    role = api(operator_of_medono, "en").post(
         "/api/v1/members/",
         example_body(
             village=MEDONO,
@@ -134,7 +144,7 @@ def test_a_kelurahan_is_refused_a_bpd_alike_as_a_role_and_as_seats(api, make_use
         format="json",
     )
     # and when the regency gives the kelurahan BPD seats
-    seats = api(auditor, "en").patch(
+    seats = api(auditor_of_kota_pekalongan, "en").patch(
         f"/api/v1/villages/{MEDONO}/", {"position_counts": {"rt": 30, "bpd": 7}}, format="json"
     )
 
@@ -147,7 +157,7 @@ def test_a_kelurahan_is_refused_a_bpd_alike_as_a_role_and_as_seats(api, make_use
     assert not VillageSeat.objects.filter(village=medono).exists()
 
     # When the same seats are entered in the Django admin
-    client.force_login(auditor)
+    client.force_login(auditor_of_kota_pekalongan)
     page = client.post(
         f"/admin/villages/region/{medono.pk}/change/",
         {
@@ -168,10 +178,11 @@ def test_a_kelurahan_is_refused_a_bpd_alike_as_a_role_and_as_seats(api, make_use
     assert not VillageSeat.objects.filter(village=medono).exists()
 
 
-def test_a_kelurahan_may_still_have_zero_bpd_seats_and_its_own_seats(api, make_user):
-    auditor = make_user(Role.PMD_AUDITOR, scope=KOTA_PEKALONGAN)
+def test_a_kelurahan_may_still_have_zero_bpd_seats_and_its_own_seats(
+    api, auditor_of_kota_pekalongan
+):
     # When the kelurahan's seats are set with a BPD of none
-    response = api(auditor).patch(
+    response = api(auditor_of_kota_pekalongan).patch(
         f"/api/v1/villages/{MEDONO}/", {"position_counts": {"rt": 30, "bpd": 0}}, format="json"
     )
     # Then that is no contradiction: the seats are kept
@@ -179,16 +190,16 @@ def test_a_kelurahan_may_still_have_zero_bpd_seats_and_its_own_seats(api, make_u
     assert response.json()["position_counts"] == {"bpd": 0, "rt": 30}
 
 
-def test_a_kelurahan_is_refused_add_alike_for_members_and_budgets(api, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR, scope=MEDONO)
-    auditor = make_user(Role.PMD_AUDITOR, scope=KOTA_PEKALONGAN)
+def test_a_kelurahan_is_refused_add_alike_for_members_and_budgets(
+    api, operator_of_medono, auditor_of_kota_pekalongan
+):
     # When a kelurahan's member and its budget are funded from ADD
-    member = api(operator).post(
+    member = api(operator_of_medono).post(
         "/api/v1/members/",
         example_body(village=MEDONO, nik=make_nik("33.75.01"), roles=[{"category": "rt"}]),
         format="json",
     )
-    budget = api(auditor).post(
+    budget = api(auditor_of_kota_pekalongan).post(
         "/api/v1/budgets/",
         {"village": MEDONO, "year": 2025, "funding_source": "add", "amount": 1_000},
         format="json",

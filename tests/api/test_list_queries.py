@@ -57,7 +57,8 @@ from tests.contributions.helpers import (
     png_bytes,
     pu_terms,
 )
-from tests.members.helpers import create_member, make_nik
+from tests.factories import MemberFactory
+from tests.members.helpers import make_nik
 from villages.models import Level, Region
 from villages.services import village_update
 
@@ -72,11 +73,6 @@ def clock():
     """10 July 2025, 10:00 in Jakarta."""
     with freeze_time(f"{TODAY} 03:00:00") as frozen:
         yield frozen
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
 
 
 # --- measuring --------------------------------------------------------------------------
@@ -130,9 +126,9 @@ def desa(prefix: str, count: int, exclude: tuple[str, ...] = ()) -> list[str]:
 # --- /regions/ --------------------------------------------------------------------------
 
 
-def test_regions_list_costs_the_same_queries_for_a_longer_page(api, make_user):
+def test_regions_list_costs_the_same_queries_for_a_longer_page(api, operator):
     # Given the region tree (reference data, loaded once for the session) and any user
-    client = api(make_user(Role.VILLAGE_OPERATOR))
+    client = api(operator)
 
     # When two regions of Kab. Pekalongan are listed (the regency, its first district)
     few = list_page(client, "regions", search=KAB_PEKALONGAN, page_size=2)
@@ -172,11 +168,12 @@ def furnish_villages(codes: list[str], *, auditor, admin) -> None:
     progress_refresh(villages=Region.objects.filter(code__in=codes))
 
 
-def test_villages_list_costs_the_same_queries_for_more_villages(api, make_user, admin):
+def test_villages_list_costs_the_same_queries_for_more_villages(
+    api, district_viewer, admin, auditor
+):
     # Given a district viewer of Kedungwuni (19 villages), and its first two villages (two
     # kelurahan) with seats, a target, members and refreshed progress
-    client = api(make_user(Role.DISTRICT_VIEWER))
-    auditor = make_user(Role.PMD_AUDITOR)
+    client = api(district_viewer)
     codes = list(
         Region.objects.filter(level=Level.VILLAGE, district__code=KEDUNGWUNI)
         .order_by("code")
@@ -215,9 +212,8 @@ def create_users(auditor, specs: list[tuple[str, str]]) -> None:
         )
 
 
-def test_users_list_costs_the_same_queries_for_more_users(api, make_user):
+def test_users_list_costs_the_same_queries_for_more_users(api, auditor):
     # Given the regency office and two village operators it created
-    auditor = make_user(Role.PMD_AUDITOR)
     client = api(auditor)
     create_users(auditor, [(Role.VILLAGE_OPERATOR, KWAYANGAN), (Role.VILLAGE_OPERATOR, BLACANAN)])
 
@@ -280,11 +276,11 @@ def upload_job(client, capture, *, run: bool, rows: int = 2, **params) -> None:
 
 
 def test_import_jobs_list_costs_the_same_queries_for_more_jobs(
-    api, make_user, settings, django_capture_on_commit_callbacks
+    api, operator, settings, django_capture_on_commit_callbacks
 ):
     # Given an operator who uploaded two files that became jobs and ran (checked only)
     settings.IMPORT_SYNC_LIMIT = 1  # any file of two rows or more becomes a job
-    client = api(make_user(Role.VILLAGE_OPERATOR))
+    client = api(operator)
     for _ in range(2):
         upload_job(client, django_capture_on_commit_callbacks, run=True, dry_run=True)
 
@@ -314,10 +310,10 @@ def test_import_jobs_list_costs_the_same_queries_for_more_jobs(
 # --- /members/ --------------------------------------------------------------------------
 
 
-def test_members_list_costs_the_same_queries_for_more_members(api, make_user, admin):
+def test_members_list_costs_the_same_queries_for_more_members(api, operator, admin):
     # Given Kwayangan's operator and two members: one draft, one covered
-    client = api(make_user(Role.VILLAGE_OPERATOR))
-    create_member(admin, category="bpd")
+    client = api(operator)
+    MemberFactory(actor=admin, category="bpd")
     member_covered(admin, category="rt")
 
     # When the operator lists the members
@@ -338,7 +334,7 @@ def test_members_list_costs_the_same_queries_for_more_members(api, make_user, ad
     for category in ("lkd", "kepala_desa"):
         ended = member_covered(admin, category=category, status=Status.ENDED, ended_on="2025-06-30")
         member_update(actor=admin, member=ended, enrollment=bpu_terms())
-    create_member(admin, category="rt", enrollment=False)
+    MemberFactory(actor=admin, category="rt", enrollment=None)
     member_covered(admin, category="rw")
     generate("2025-05", KWAYANGAN)
     generate("2025-06", KWAYANGAN)
@@ -355,9 +351,9 @@ def test_members_list_costs_the_same_queries_for_more_members(api, make_user, ad
 # --- /rates/ ----------------------------------------------------------------------------
 
 
-def test_rates_list_costs_the_same_queries_for_a_longer_page(api, make_user):
+def test_rates_list_costs_the_same_queries_for_a_longer_page(api, operator):
     # Given the rate schedule (loaded by a migration) and any user
-    client = api(make_user(Role.VILLAGE_OPERATOR))
+    client = api(operator)
 
     # When two of the rates in force today are listed, and then all eleven
     few = list_page(client, "rates", page_size=2)
@@ -370,9 +366,9 @@ def test_rates_list_costs_the_same_queries_for_a_longer_page(api, make_user):
 # --- /bills/ ----------------------------------------------------------------------------
 
 
-def test_bills_list_costs_the_same_queries_for_more_bills(api, make_user, admin):
+def test_bills_list_costs_the_same_queries_for_more_bills(api, auditor, admin):
     # Given July's two bills of the regency: Kwayangan's BPU, Blacanan's PU
-    client = api(make_user(Role.PMD_AUDITOR))
+    client = api(auditor)
     member_covered(admin)
     member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
     generate("2025-07")
@@ -407,10 +403,10 @@ def evidence(kind: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("bukti.png", png_bytes(), "image/png")
 
 
-def test_payments_list_costs_the_same_queries_for_more_payments(api, make_user, admin):
+def test_payments_list_costs_the_same_queries_for_more_payments(
+    api, make_user, admin, auditor, operator
+):
     # Given Kwayangan's July bill and two payments its operator recorded, awaiting review
-    auditor = make_user(Role.PMD_AUDITOR)
-    operator = make_user(Role.VILLAGE_OPERATOR)
     client = api(auditor)
     member_covered(admin)
     member_covered(admin, category="linmas")
@@ -451,9 +447,9 @@ def test_payments_list_costs_the_same_queries_for_more_payments(api, make_user, 
 # --- /arrears/ --------------------------------------------------------------------------
 
 
-def test_arrears_list_costs_the_same_queries_for_more_villages(api, make_user, admin):
+def test_arrears_list_costs_the_same_queries_for_more_villages(api, auditor, admin):
     # Given two villages of the regency whose June BPU bill is overdue
-    client = api(make_user(Role.PMD_AUDITOR))
+    client = api(auditor)
     member_covered(admin)
     member_covered(admin, village=BLACANAN)
     generate("2025-06")
@@ -482,9 +478,8 @@ def test_arrears_list_costs_the_same_queries_for_more_villages(api, make_user, a
 # --- /budgets/ --------------------------------------------------------------------------
 
 
-def test_budgets_list_costs_the_same_queries_for_more_budgets(api, make_user, admin):
+def test_budgets_list_costs_the_same_queries_for_more_budgets(api, auditor, admin):
     # Given the 2025 ADD budgets of two villages
-    auditor = make_user(Role.PMD_AUDITOR)
     client = api(auditor)
 
     def budget(code: str, year: int, source: str, amount: int) -> None:
@@ -526,9 +521,8 @@ def test_budgets_list_costs_the_same_queries_for_more_budgets(api, make_user, ad
 # --- /claims/ ---------------------------------------------------------------------------
 
 
-def test_claims_list_costs_the_same_queries_for_more_claims(api, make_user, admin):
+def test_claims_list_costs_the_same_queries_for_more_claims(api, officer, admin):
     # Given the BPJS office and two work-accident claims it recorded, in two villages
-    officer = make_user(Role.BPJS_OFFICER)
     client = api(officer)
 
     def claim(member, benefit: str = "jkk", amount: int | None = 1_000_000) -> None:
@@ -572,10 +566,9 @@ def test_claims_list_costs_the_same_queries_for_more_claims(api, make_user, admi
 # --- /notifications/ --------------------------------------------------------------------
 
 
-def test_notifications_list_costs_the_same_queries_for_more_notifications(api, make_user, admin):
+def test_notifications_list_costs_the_same_queries_for_more_notifications(api, operator, admin):
     # Given Kwayangan's operator (in the app only) reminded of July's bill before and on
     # its due date
-    operator = make_user(Role.VILLAGE_OPERATOR)
     client = api(operator)
     member_covered(admin)
     generate("2025-07")

@@ -67,22 +67,12 @@ def usernames(response) -> set[str]:
     return {row["username"] for row in response.json()["results"]}
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, username="admin_nasional")
-
-
-@pytest.fixture
-def auditor(make_user):
-    return make_user(Role.PMD_AUDITOR, username="pmd_pekalongan")
-
-
 # --- the acceptance scenario ----------------------------------------------------------
 
 
 def test_admin_creates_an_operator_who_then_sees_only_their_village(admin):
     # Given the national admin, logged in with a JWT
-    as_admin = jwt_client("admin_nasional")
+    as_admin = jwt_client(admin.username)
 
     # When they create a village operator for Kwayangan
     response = as_admin.post(USERS, new_user())
@@ -658,8 +648,7 @@ def test_put_and_delete_are_405(api, admin, make_user, method):
 # --- language -------------------------------------------------------------------------
 
 
-def test_refusals_are_in_indonesian_by_default_and_english_on_request(api, auditor, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_refusals_are_in_indonesian_by_default_and_english_on_request(api, auditor, operator):
     body = new_user(username="admin_palsu", role="admin", scope_code=None)
 
     for response_id, response_en in [

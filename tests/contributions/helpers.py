@@ -1,8 +1,9 @@
 """Builders shared by the money tests: covered members, generated bills, payments, files.
 
-Members are registered and moved along the lifecycle through the members services (the
-builders of tests/members/helpers.py); bills come from ``bills_generate`` and payments
-from ``payment_record``, so every row is one the application itself would write.
+``member_covered`` and ``pay`` are the money tests' words for the factories of
+tests/factories.py (``CoveredMemberFactory``, ``PaymentFactory``): members registered and
+moved along the lifecycle by the members services, bills from ``bills_generate`` and
+payments from ``payment_record``, so every row is one the application itself would write.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import datetime
 import struct
 import zlib
 
-from django.utils import timezone
-
 # Every view module is loaded here, at collection, on the real clock: a module first imported
 # under freezegun keeps the fake one (DRF's throttles take ``timer = time.time`` at import),
 # and logins in later tests would then fail with a TypeError.
@@ -20,11 +19,10 @@ import jamsostek.urls  # noqa: F401
 from contributions.models import Bill, BillLine, Payment
 from contributions.periods import parse_period
 from contributions.services.billing import bills_generate
-from contributions.services.payments import payment_record
-from members.models import EndReason, Enrollment, Member, Status
-from members.services import lifecycle
+from members.models import Enrollment, Member
 from tests.conftest import KWAYANGAN
-from tests.members.helpers import bpu_terms, create_member, kpj_for, pu_terms
+from tests.factories import CoveredMemberFactory, PaymentFactory
+from tests.members.helpers import bpu_terms, pu_terms
 from villages.models import Region
 
 __all__ = ["bpu_terms", "pu_terms"]
@@ -46,44 +44,17 @@ def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
-def member_covered(
-    actor,
-    *,
-    village: str = KWAYANGAN,
-    terms: dict | None = None,
-    effective_from: str = "2025-01-01",
-    status: str = Status.ACTIVE,
-    ended_on: str | None = None,
-    lapsed_on: str | None = None,
-    **kwargs,
-) -> Member:
-    """A member of ``village`` enrolled on ``terms`` and brought to ``status`` by the services.
+def member_covered(actor, *, terms: dict | None = None, **kwargs) -> Member:
+    """A member of Kwayangan (unless ``village``) enrolled on ``terms`` (BPU unless told),
+    covered from ``effective_from`` (1 January 2025) and brought to ``status`` (active).
 
-    ``ended`` needs ``ended_on`` (not in the future of the frozen clock); ``lapsed`` takes
-    ``lapsed_on`` (default: the day it is called). Activation schedules billing with
-    ``on_commit``, which tests do not run unless they capture it: no bill appears here.
+    ``CoveredMemberFactory`` with the money tests' word for its enrollment terms; every other
+    keyword is the factory's (``category``, ``roles``, ``ended_on``, ``lapsed_on``…). No bill
+    appears from it: activation bills with ``on_commit``, which tests capture or not.
     """
-    member = create_member(actor, village=village, enrollment=terms or bpu_terms(), **kwargs)
-    if status == Status.DRAFT:
-        return member
-    lifecycle.enrollment_submit(actor=actor, member=member)
-    if status == Status.SUBMITTED:
-        return member
-    lifecycle.enrollment_activate(
-        actor=actor, member=member, kpj_number=kpj_for(member), effective_from=day(effective_from)
-    )
-    if status == Status.LAPSED:
-        # As the nightly rules lapse it (arrears_rules_apply → enrollments_lapse).
-        lifecycle.enrollments_lapse(
-            ids=[enrollment_of(member).pk],
-            on=day(lapsed_on) if lapsed_on else timezone.localdate(),
-            reasons={},
-        )
-    elif status == Status.ENDED:
-        lifecycle.enrollment_end(
-            actor=actor, member=member, reason=EndReason.RESIGNED, date=day(ended_on)
-        )
-    return member
+    if terms is not None:
+        kwargs["enrollment"] = terms
+    return CoveredMemberFactory(actor=actor, **kwargs)
 
 
 def enrollment_of(member: Member) -> Enrollment:
@@ -116,17 +87,9 @@ def lines_of(member: Member) -> list[str]:
 
 
 def pay(actor, bill: Bill, amount: int | None = None, paid_on: str | None = None, **kw) -> Payment:
-    """Record a payment through the service: the whole outstanding amount unless told."""
-    bill.refresh_from_db()
-    return payment_record(
-        actor=actor,
-        bill=bill,
-        amount=bill.outstanding if amount is None else amount,
-        paid_on=day(paid_on) if paid_on else timezone.localdate(),
-        method=kw.pop("method", "transfer"),
-        funding_source=kw.pop("funding_source", bill.funding_source),
-        **kw,
-    )
+    """Record a payment through the service (``PaymentFactory``): the whole outstanding
+    amount unless told, paid today unless told."""
+    return PaymentFactory(actor=actor, bill=bill, amount=amount, paid_on=paid_on, **kw)
 
 
 def payment_body(target: Bill, **overrides) -> dict:

@@ -27,16 +27,6 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)
-
-
 def bill_months(*periods: str, village: str | None = None) -> None:
     """Bill each month on its 2nd day, before anything falls due."""
     for period in periods:

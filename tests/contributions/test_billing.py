@@ -24,6 +24,7 @@ from tests.conftest import (
     MEDONO,
     error_codes,
 )
+from tests.factories import BillFactory
 from tests.members.helpers import kpj_for
 
 from .helpers import (
@@ -45,11 +46,6 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 
 ID_HOLIDAYS = holidays.country_holidays("ID", years=range(2017, 2028))
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
 
 
 def attrs(response) -> list[str | None]:
@@ -267,8 +263,7 @@ def test_an_activation_later_in_the_month_joins_that_months_bill(
 ):
     # Given July already billed for one member of Kwayangan
     member_covered(admin, effective_from="2025-07-01")
-    generate("2025-07", KWAYANGAN)
-    bill = bill_of()
+    bill = BillFactory(village=KWAYANGAN, period="2025-07")
     assert bill.amount == BPU_PACKAGE
     newcomer = member_covered(admin, status=Status.SUBMITTED)
 
@@ -413,9 +408,8 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
 
 
 @freeze_time("2025-07-01 02:00:00")
-def test_a_kelurahan_is_billed_to_its_own_funding(api, make_user):
+def test_a_kelurahan_is_billed_to_its_own_funding(api, admin):
     # Given a kelurahan's RT head funded from the city's APBD
-    admin = make_user(Role.ADMIN)
     member = member_covered(admin, village=MEDONO, terms=bpu_terms(funding_source="apbd"))
 
     # When the admin bills July for that kelurahan
@@ -506,8 +500,7 @@ def test_an_unpaid_pu_bill_is_charged_each_month_once_on_the_next_bills(api, adm
     ]
 
 
-def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, operator):
     member_covered(admin, terms=pu_terms(), category="perangkat_desa")
     bill_month("2025-01")
     # Given January's PU bill (due Monday 17 February) paid in full on 25 February
@@ -527,8 +520,7 @@ def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, m
     assert bill_of(period="2025-04", segment="pu").amount == PU_MONTHLY
 
 
-def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(admin, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(admin, operator):
     member_covered(admin, terms=pu_terms(), category="perangkat_desa")
     # Given January's PU bill (due Monday 17 February), still unpaid when March is billed
     for period, on in (
@@ -564,8 +556,7 @@ def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(
     )
 
 
-def test_pu_bills_paid_on_time_are_never_charged(admin, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_pu_bills_paid_on_time_are_never_charged(admin, operator):
     member_covered(admin, terms=pu_terms(), category="perangkat_desa")
     for period, paid_on in (("2025-01", "2025-02-17"), ("2025-02", "2025-03-10")):
         bill_month(period)
@@ -846,13 +837,12 @@ def test_each_role_lists_the_bills_of_its_scope(api, make_user, billed):
         assert {b[0] for b in listed(api(make_user(role)))} == villages, role
 
 
-def test_the_bill_body(api, admin, make_user):
+def test_the_bill_body(api, admin, operator):
     # Given two BPU members of Kwayangan billed for July, Rp 10,000 of which is paid
     first = member_covered(admin, full_name="Siti Aminah", sex="female", category="bpd")
     second = member_covered(admin, category="linmas")
     with freeze_time("2025-07-01 02:00:00"):
         generate("2025-07", KWAYANGAN)
-    operator = make_user(Role.VILLAGE_OPERATOR)
     with freeze_time("2025-07-08 03:00:00"):
         pay(operator, bill_of(), amount=10_000)
         # When the village's operator reads the bill

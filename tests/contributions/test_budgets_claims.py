@@ -27,16 +27,6 @@ BUDGETS = "/api/v1/budgets/"
 CLAIMS = "/api/v1/claims/"
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def auditor(make_user):
-    return make_user(Role.PMD_AUDITOR)
-
-
 def attrs(response) -> list[str | None]:
     return [e["attr"] for e in response.json()["errors"]]
 
@@ -284,11 +274,6 @@ def test_budget_list_filters_and_scope(api, admin, auditor, make_user):
 def clock():
     with freeze_time("2025-06-25 03:00:00") as frozen:
         yield frozen
-
-
-@pytest.fixture
-def officer(make_user):
-    return make_user(Role.BPJS_OFFICER)
 
 
 def claim_body(whom, **overrides) -> dict:

@@ -15,11 +15,10 @@ from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.models import IdempotencyKey
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, error_codes
+from tests.factories import BillFactory
 
 from .helpers import (
     EXE_BYTES,
-    bill_of,
-    generate,
     jpeg_bytes,
     member_covered,
     pay,
@@ -41,33 +40,16 @@ def clock():
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)
-
-
-@pytest.fixture
-def auditor(make_user):
-    return make_user(Role.PMD_AUDITOR)
-
-
-@pytest.fixture
 def bill(admin) -> Bill:
     """Kwayangan's July 2025 BPU bill from ADD: two members, Rp 33,600, due 15 July."""
     member_covered(admin)
     member_covered(admin, category="linmas")
-    generate("2025-07", KWAYANGAN)
-    return bill_of()
+    return BillFactory(village=KWAYANGAN, period="2025-07")
 
 
 def other_bill(admin, village: str) -> Bill:
     member_covered(admin, village=village)
-    generate("2025-07", village)
-    return bill_of(village)
+    return BillFactory(village=village, period="2025-07")
 
 
 def record(client, target: Bill, **overrides):
@@ -632,8 +614,7 @@ def ledger(api, admin, operator, auditor, bill, clock):
     """Payments in Kwayangan (July: pending, verified, rejected, reversed; June: one), Blacanan
     and Cirahab, recorded on 1 to 10 July."""
     blacanan, cirahab = other_bill(admin, BLACANAN), other_bill(admin, CIRAHAB)
-    generate("2025-06", KWAYANGAN)
-    june = bill_of(period="2025-06")
+    june = BillFactory(village=KWAYANGAN, period="2025-06")
     made = {}
     clock.move_to("2025-07-01 03:00:00")
     made["june"] = pay(operator, june, amount=5_000)

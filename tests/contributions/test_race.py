@@ -25,11 +25,11 @@ from rest_framework.test import APIClient
 
 from contributions.models import Bill, BillStatus, Payment, PaymentEvent, Rate
 from contributions.services.billing import bills_generate
-from jamsostek.accounts.models import Role, User
+from jamsostek.accounts.models import User
 from jamsostek.core.models import IdempotencyKey
 from members.models import Status
 from tests.conftest import KWAYANGAN, error_codes
-from tests.members.helpers import bring_to, create_member
+from tests.factories import MemberFactory
 from villages.models import Region
 
 pytestmark = pytest.mark.skipif(
@@ -58,20 +58,26 @@ def committed_basics() -> None:
         schedule.load(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def basics(transactional_db) -> None:
+    """Before any user or member of the test is made: the regions and rates it needs."""
+    committed_basics()
+
+
 @pytest.fixture
-def bill(make_user) -> Bill:
+def bill(admin) -> Bill:
     """Kwayangan with active BPU members and this month's BPU bill (committed).
 
     Activating a member already bills its months (``bills_generate_for_enrollment``, eager here);
     generating the month again must change nothing.
     """
-    committed_basics()
-    admin = make_user(Role.ADMIN)
     for index in range(MEMBERS):
-        member = create_member(
-            admin, village=KWAYANGAN, full_name=f"Peserta Balapan {index + 1}", enrollment=True
+        MemberFactory(
+            actor=admin,
+            village=KWAYANGAN,
+            full_name=f"Peserta Balapan {index + 1}",
+            status=Status.ACTIVE,
         )
-        bring_to(member, Status.ACTIVE, admin)
     period = timezone.localdate().replace(day=1)
     village = Region.objects.filter(code=KWAYANGAN)
     assert bills_generate(period=period, villages=village).lines_added == 0
@@ -79,12 +85,6 @@ def bill(make_user) -> Bill:
     assert bill.amount == MEMBERS * 16_800 and bill.paid_amount == 0
     assert bill.amount % 10 == 0  # so 60 % and a fifth of it are whole rupiah
     return bill
-
-
-@pytest.fixture
-def operator(make_user) -> User:
-    committed_basics()
-    return make_user(Role.VILLAGE_OPERATOR, KWAYANGAN)
 
 
 def body(bill: Bill, amount: int) -> dict:

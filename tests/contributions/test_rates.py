@@ -137,14 +137,13 @@ def test_rates_filter_by_program_and_segment(api, make_user):
     assert [r["base_max"] for r in response.json()["results"]] == [10_042_300]
 
 
-def test_a_bad_date_is_400(api, make_user):
-    response = api(make_user(Role.ADMIN)).get("/api/v1/rates/", {"on": "kemarin"})
+def test_a_bad_date_is_400(api, admin):
+    response = api(admin).get("/api/v1/rates/", {"on": "kemarin"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "on"
 
 
-def test_only_iso_dates_are_accepted(api, make_user):
-    admin = make_user(Role.ADMIN)
+def test_only_iso_dates_are_accepted(api, admin):
     # In English 01-03-2024 is refused; in Indonesian (the default) it must be too
     assert api(admin, language="en").get("/api/v1/rates/", {"on": "01-03-2024"}).status_code == 400
     assert api(admin).get("/api/v1/rates/", {"on": "01-03-2024"}).status_code == 400

@@ -34,17 +34,6 @@ NOTIFICATIONS = "/api/v1/notifications/"
 KAB_BATANG = "33.25"  # a regency of Jawa Tengah with no village in these tests
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    """Kwayangan's operator, in the app only (no e-mail address, no phone)."""
-    return make_user(Role.VILLAGE_OPERATOR)
-
-
 def bill_months(*periods: str, village: str | None = None) -> None:
     """Bill each month on its 2nd day, before anything falls due."""
     for period in periods:

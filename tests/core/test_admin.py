@@ -9,8 +9,7 @@ from villages.models import Region, VillageSeat
 pytestmark = pytest.mark.django_db
 
 
-def test_pmd_auditor_sees_only_its_regency_in_the_admin(client, make_user):
-    auditor = make_user(Role.PMD_AUDITOR)
+def test_pmd_auditor_sees_only_its_regency_in_the_admin(client, auditor):
     client.force_login(auditor)
     # The region list holds Kab. Pekalongan itself, its 19 districts and 285 villages
     response = client.get("/admin/villages/region/", {"q": "33."})
@@ -26,8 +25,7 @@ def test_pmd_auditor_sees_only_its_regency_in_the_admin(client, make_user):
     assert response.status_code == 200
 
 
-def test_pmd_auditor_sets_seats_in_the_admin(client, make_user):
-    auditor = make_user(Role.PMD_AUDITOR)
+def test_pmd_auditor_sets_seats_in_the_admin(client, auditor):
     client.force_login(auditor)
     village = Region.objects.get(code=KWAYANGAN)
     response = client.post(
@@ -50,8 +48,7 @@ def test_pmd_auditor_sets_seats_in_the_admin(client, make_user):
     assert (seat.count, seat.updated_by) == (9, auditor)
 
 
-def test_users_admin_is_scoped_and_operators_are_kept_out(client, make_user):
-    auditor = make_user(Role.PMD_AUDITOR)
+def test_users_admin_is_scoped_and_operators_are_kept_out(client, make_user, auditor):
     inside = make_user(Role.VILLAGE_OPERATOR)
     outside = make_user(Role.VILLAGE_OPERATOR, scope=CIRAHAB)
     client.force_login(auditor)
@@ -61,7 +58,7 @@ def test_users_admin_is_scoped_and_operators_are_kept_out(client, make_user):
     assert client.get("/admin/").status_code == 302  # not staff: sent to the login page
 
 
-def test_admin_sees_everything(client, make_user):
-    client.force_login(make_user(Role.ADMIN))
+def test_admin_sees_everything(client, admin):
+    client.force_login(admin)
     response = client.get("/admin/villages/region/", {"level__exact": "province"})
     assert response.context["cl"].queryset.count() == 38

@@ -13,7 +13,6 @@ from freezegun import freeze_time
 
 from contributions.models import Bill, BillLine, BillStatus
 from contributions.tasks import arrears_rules_apply, bills_generate
-from jamsostek.accounts.models import Role
 from jamsostek.celery import app
 from members.models import Status
 from reports import services as report_services
@@ -23,11 +22,6 @@ from tests.conftest import BLACANAN, KWAYANGAN
 from tests.contributions.helpers import BPU_PACKAGE, enrollment_of, member_covered
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
 
 
 def test_every_beat_entry_names_a_task_and_expires():

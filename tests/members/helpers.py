@@ -1,15 +1,14 @@
-"""Builders shared by the members tests: valid NIKs, request bodies, members in each status."""
+"""Builders shared by the members tests: valid NIKs, request bodies and enrollment terms.
+
+Members themselves, in each status, come from tests/factories.py (``MemberFactory``).
+"""
 
 from __future__ import annotations
 
 import datetime
 import itertools
 
-from django.utils import timezone
-
-from members import selectors
-from members.models import EndReason, Member, Status
-from members.services import lifecycle, registration
+from members.models import Member
 
 _serials = itertools.count(1)
 
@@ -78,69 +77,9 @@ def pu_terms(**overrides) -> dict:
     return terms
 
 
-def create_member(
-    actor,
-    *,
-    village: str = "33.26.13.2008",
-    full_name: str = "Slamet Riyadi",
-    sex: str = "male",
-    birth: datetime.date = datetime.date(1980, 3, 14),
-    nik: str | None = None,
-    category: str = "rt",
-    roles: list[dict] | None = None,
-    occupation: str | None = None,
-    enrollment: dict | None | bool = True,
-    is_perisai: bool = False,
-) -> Member:
-    """A member registered through the service layer (as an admin unless told otherwise)."""
-    if enrollment is True:
-        enrollment = bpu_terms()
-    if roles is None:
-        roles = [{"category": category, "position": category.upper()}]
-    if category == "pekerja_rentan" and occupation is None:
-        occupation = "petani"
-    outcome = registration.member_create(
-        actor=actor,
-        village=village,
-        nik=nik or make_nik(village[:8], birth, sex),
-        full_name=full_name,
-        birth_date=birth,
-        sex=sex,
-        roles=roles,
-        occupation=occupation,
-        is_perisai=is_perisai,
-        enrollment=enrollment or None,
-    )
-    return outcome.member
-
-
 def kpj_for(member: Member, attempt: int = 0) -> str:
+    """The KPJ number a member's ``attempt``-th activation is given (the card's number)."""
     return f"{attempt + 1}{member.pk:010d}"
-
-
-EFFECTIVE_FROM = datetime.date(2024, 1, 1)
-ENDED_ON = datetime.date(2024, 6, 30)
-
-
-def bring_to(member: Member, status: str, actor) -> Member:
-    """Walk ``member``'s draft enrollment along the lifecycle to ``status``."""
-    if status == Status.DRAFT:
-        return member
-    lifecycle.enrollment_submit(actor=actor, member=member)
-    if status == Status.SUBMITTED:
-        return member
-    lifecycle.enrollment_activate(
-        actor=actor, member=member, kpj_number=kpj_for(member), effective_from=EFFECTIVE_FROM
-    )
-    if status == Status.ACTIVE:
-        return member
-    if status == Status.LAPSED:
-        # As the nightly rules lapse it (arrears_rules_apply → enrollments_lapse).
-        enrollment = selectors.enrollment_open(member)
-        lifecycle.enrollments_lapse(ids=[enrollment.pk], on=timezone.localdate(), reasons={})
-        return member
-    lifecycle.enrollment_end(actor=actor, member=member, reason=EndReason.RESIGNED, date=ENDED_ON)
-    return member
 
 
 def status_of(member: Member) -> str:

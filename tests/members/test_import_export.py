@@ -143,16 +143,6 @@ def errors_of(body) -> list[tuple[int, str | None, str]]:
     return [(e["row"], e["attr"], e["code"]) for e in body["errors"]]
 
 
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
 # --- the template -------------------------------------------------------------------------
 
 

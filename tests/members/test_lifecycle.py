@@ -17,17 +17,9 @@ from members import rules, selectors
 from members.models import Enrollment, Member, MemberEvent, MemberRole, Status
 from members.services import lifecycle
 from tests.conftest import error_codes
+from tests.factories import EFFECTIVE_FROM, MemberFactory
 
-from .helpers import (
-    EFFECTIVE_FROM,
-    bpu_terms,
-    bring_to,
-    create_member,
-    example_body,
-    kpj_for,
-    make_nik,
-    status_of,
-)
+from .helpers import bpu_terms, example_body, kpj_for, make_nik, status_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +31,11 @@ ENDPOINT = {Status.SUBMITTED: "submit", Status.ACTIVE: "activate", Status.ENDED:
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
 def member_in(admin):
     """A Kwayangan RT head whose enrollment is in the given status."""
 
     def make(status: str, **kwargs) -> Member:
-        return bring_to(create_member(admin, **kwargs), status, admin)
+        return MemberFactory(actor=admin, status=status, **kwargs)
 
     return make
 
@@ -224,7 +211,7 @@ def test_an_ended_member_has_nothing_left_to_move(api, admin, member_in, to):
 
 
 def test_a_member_without_enrollment_cannot_be_submitted(api, admin):
-    member = create_member(admin, enrollment=None)
+    member = MemberFactory(actor=admin, enrollment=None)
     response = post(api(admin), member, "submit")
     assert response.status_code == 409
     assert error_codes(response) == ["no_enrollment"]
@@ -481,7 +468,7 @@ def _bpu_row(**overrides) -> dict:
 
 
 def test_jkk_and_jkm_are_mandatory(api, admin):
-    member = create_member(admin, enrollment=None)
+    member = MemberFactory(actor=admin, enrollment=None)
     _refused(member=member, jkk=False, **_bpu_row())
     _refused(member=member, jkm=False, **_bpu_row())
     response = api(admin).post(
@@ -496,7 +483,7 @@ def test_jkk_and_jkm_are_mandatory(api, admin):
 
 
 def test_jp_only_for_pu(api, admin):
-    member = create_member(admin, enrollment=None)
+    member = MemberFactory(actor=admin, enrollment=None)
     _refused(member=member, jp=True, **_bpu_row())
     response = api(admin).post(
         "/api/v1/members/",
@@ -521,7 +508,7 @@ def test_jp_only_for_pu(api, admin):
     ],
 )
 def test_basis_matches_segment_in_the_database(admin, fields):
-    member = create_member(admin, enrollment=None)
+    member = MemberFactory(actor=admin, enrollment=None)
     _refused(member=member, **fields)
 
 
@@ -677,8 +664,7 @@ def test_who_may_move_an_enrollment(api, make_user, member_in, action, role):
 # --- delete -----------------------------------------------------------------------------
 
 
-def test_a_draft_may_be_deleted(api, make_user):
-    operator = make_user(Role.VILLAGE_OPERATOR)
+def test_a_draft_may_be_deleted(api, operator):
     response = api(operator).post("/api/v1/members/", example_body(), format="json")
     member_id = response.json()["id"]
     response = api(operator).delete(f"/api/v1/members/{member_id}/")
@@ -689,7 +675,7 @@ def test_a_draft_may_be_deleted(api, make_user):
 
 
 def test_a_member_without_enrollment_may_be_deleted(api, admin):
-    member = create_member(admin, enrollment=None)
+    member = MemberFactory(actor=admin, enrollment=None)
     assert api(admin).delete(f"/api/v1/members/{member.pk}/").status_code == 204
     assert not Member.objects.filter(pk=member.pk).exists()
 

@@ -12,18 +12,11 @@ from freezegun import freeze_time
 
 from jamsostek.accounts.models import Role
 from members.models import Enrollment, Member, MemberRole, Status
-from members.services import lifecycle, registration
+from members.services import registration
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, error_codes
+from tests.factories import MemberFactory
 
-from .helpers import (
-    bpu_terms,
-    bring_to,
-    create_member,
-    example_body,
-    make_nik,
-    pu_terms,
-    status_of,
-)
+from .helpers import bpu_terms, example_body, make_nik, pu_terms, status_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +25,6 @@ DANA_DESA_EN = (
     "Premiums may not be paid from Dana Desa; if the village pays, it pays from ADD or other "
     "APBDes income."
 )
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)  # of Kwayangan
 
 
 def attrs_codes(response) -> set[tuple[str, str]]:
@@ -345,7 +328,7 @@ def test_anonymous_is_401(api):
     ],
 )
 def test_detail_shows_the_whole_nik_to_some_roles(api, make_user, admin, role, sees_nik):
-    member = create_member(admin, nik="3326131403800001")
+    member = MemberFactory(actor=admin, nik="3326131403800001")
     response = api(make_user(role)).get(f"/api/v1/members/{member.pk}/")
     assert response.status_code == 200
     body = response.json()
@@ -355,7 +338,7 @@ def test_detail_shows_the_whole_nik_to_some_roles(api, make_user, admin, role, s
 
 @pytest.mark.parametrize("role", list(Role))
 def test_lists_never_carry_the_nik(api, make_user, admin, role):
-    create_member(admin, nik="3326131403800001")
+    MemberFactory(actor=admin, nik="3326131403800001")
     response = api(make_user(role)).get("/api/v1/members/")
     assert response.status_code == 200
     [row] = response.json()["results"]
@@ -365,7 +348,7 @@ def test_lists_never_carry_the_nik(api, make_user, admin, role):
 
 
 def test_the_list_row_body(api, admin, operator):
-    member = bring_to(create_member(admin, full_name="Tarno"), Status.ACTIVE, admin)
+    member = MemberFactory(actor=admin, full_name="Tarno", status=Status.ACTIVE)
     [row] = api(operator).get("/api/v1/members/").json()["results"]
     assert row["id"] == member.pk
     assert row["village"] == KWAYANGAN
@@ -378,7 +361,7 @@ def test_the_list_row_body(api, admin, operator):
 
 
 def test_patch_the_name(api, admin, operator):
-    member = create_member(admin, full_name="Slamet")
+    member = MemberFactory(actor=admin, full_name="Slamet")
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/", {"full_name": "Slamet Riyadi"}, format="json"
     )
@@ -396,7 +379,7 @@ def test_patch_the_name(api, admin, operator):
 
 def test_patch_declared_income_is_in_the_history(api, admin, operator):
     # Given an active BPU member declaring Rp 1,000,000
-    member = bring_to(create_member(admin), Status.ACTIVE, admin)
+    member = MemberFactory(actor=admin, status=Status.ACTIVE)
     # When the operator raises the declared income, saying why
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/",
@@ -419,7 +402,7 @@ def test_patch_declared_income_is_in_the_history(api, admin, operator):
 
 
 def test_patch_with_nothing_new_writes_no_history(api, admin, operator):
-    member = create_member(admin, full_name="Slamet")
+    member = MemberFactory(actor=admin, full_name="Slamet")
     events = member.events.count()
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/",
@@ -440,7 +423,7 @@ def test_patch_with_nothing_new_writes_no_history(api, admin, operator):
     ],
 )
 def test_identity_is_frozen_once_active(api, admin, operator, status, field, value):
-    member = bring_to(create_member(admin, nik="3326131403800001"), status, admin)
+    member = MemberFactory(actor=admin, nik="3326131403800001", status=status)
     response = api(operator).patch(f"/api/v1/members/{member.pk}/", {field: value}, format="json")
     assert response.status_code == 400
     assert attrs_codes(response) == {(field, "identity_frozen")}
@@ -454,7 +437,7 @@ def test_identity_is_frozen_once_active(api, admin, operator, status, field, val
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.SUBMITTED])
 def test_the_nik_may_be_corrected_before_activation(api, admin, operator, status):
-    member = bring_to(create_member(admin, nik="3326131403800001"), status, admin)
+    member = MemberFactory(actor=admin, nik="3326131403800001", status=status)
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/", {"nik": "3326131403800002"}, format="json"
     )
@@ -467,8 +450,8 @@ def test_the_nik_may_be_corrected_before_activation(api, admin, operator, status
 
 
 def test_a_corrected_nik_is_checked(api, admin, operator):
-    member = create_member(admin, nik="3326131403800001")
-    create_member(admin, nik="3326131403800002", full_name="Other")
+    member = MemberFactory(actor=admin, nik="3326131403800001")
+    MemberFactory(actor=admin, nik="3326131403800002", full_name="Other")
     client = api(operator)
     response = client.patch(
         f"/api/v1/members/{member.pk}/", {"nik": "3326135403800001"}, format="json"
@@ -485,7 +468,7 @@ def test_a_corrected_nik_is_checked(api, admin, operator):
 
 def test_switching_segment_replaces_the_basis(api, admin, operator):
     # Given a BPU member, who becomes a wage-earning perangkat desa
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/",
         {
@@ -524,7 +507,7 @@ def test_switching_segment_replaces_the_basis(api, admin, operator):
 
 
 def test_an_edit_cannot_break_the_enrollment_rules(api, admin, operator):
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     client = api(operator)
     url = f"/api/v1/members/{member.pk}/"
     cases = [
@@ -548,7 +531,7 @@ def test_an_edit_cannot_break_the_enrollment_rules(api, admin, operator):
 
 
 def test_a_new_draft_after_an_end_needs_whole_terms(api, admin, operator):
-    member = bring_to(create_member(admin), Status.ENDED, admin)
+    member = MemberFactory(actor=admin, status=Status.ENDED)
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/",
         {"enrollment": {"declared_income": 1_500_000}},
@@ -563,7 +546,7 @@ def test_a_new_draft_after_an_end_needs_whole_terms(api, admin, operator):
 
 def test_status_changes_reach_apps_syncing_by_updated_since(api, admin, operator):
     with freeze_time("2025-01-01 03:00:00") as clock:
-        member = create_member(admin)
+        member = MemberFactory(actor=admin)
         clock.move_to("2025-02-01 03:00:00")
         api(operator).post(f"/api/v1/members/{member.pk}/submit/")
         response = api(operator).get(
@@ -574,8 +557,8 @@ def test_status_changes_reach_apps_syncing_by_updated_since(api, admin, operator
 
 
 def test_roles_are_replaced(api, admin, operator):
-    member = create_member(
-        admin, roles=[{"category": "rt", "position": "Ketua RT 01"}, {"category": "linmas"}]
+    member = MemberFactory(
+        actor=admin, roles=[{"category": "rt", "position": "Ketua RT 01"}, {"category": "linmas"}]
     )
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/",
@@ -604,7 +587,7 @@ def test_roles_are_replaced(api, admin, operator):
 
 
 def test_roles_cannot_be_emptied(api, admin, operator):
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     response = api(operator).patch(f"/api/v1/members/{member.pk}/", {"roles": []}, format="json")
     assert response.status_code == 400
     assert attrs_codes(response) == {("roles", "required")}
@@ -612,7 +595,7 @@ def test_roles_cannot_be_emptied(api, admin, operator):
 
 
 def test_a_role_without_category_is_400_not_500(api, admin, operator):
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     response = api(operator).patch(
         f"/api/v1/members/{member.pk}/", {"roles": [{"position": "Ketua"}]}, format="json"
     )
@@ -623,7 +606,7 @@ def test_a_role_without_category_is_400_not_500(api, admin, operator):
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_VIEWER, Role.PMD_AUDITOR, Role.BPJS_OFFICER])
 def test_only_editors_patch(api, make_user, admin, role):
-    member = create_member(admin, full_name="Slamet")
+    member = MemberFactory(actor=admin, full_name="Slamet")
     response = api(make_user(role)).patch(
         f"/api/v1/members/{member.pk}/", {"full_name": "X"}, format="json"
     )
@@ -633,7 +616,7 @@ def test_only_editors_patch(api, make_user, admin, role):
 
 
 def test_put_is_405(api, admin):
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     response = api(admin).put(f"/api/v1/members/{member.pk}/", example_body(), format="json")
     assert response.status_code == 405
     assert api(admin).put("/api/v1/members/", example_body(), format="json").status_code == 405
@@ -652,49 +635,45 @@ def population(admin):
     """
     with freeze_time("2025-01-01 03:00:00") as clock:
         people = {
-            "Ani": create_member(admin, full_name="Ani", sex="female", category="bpd"),
-            "Budi": create_member(
-                admin,
+            "Ani": MemberFactory(actor=admin, full_name="Ani", sex="female", category="bpd"),
+            "Budi": MemberFactory(
+                actor=admin,
                 full_name="Budi",
                 category="perangkat_desa",
                 enrollment=pu_terms(programs=["jkk", "jkm", "jht"]),
+                status=Status.ACTIVE,
+                kpj_number=KPJ_BUDI,
+                effective_from=datetime.date(2024, 1, 1),
             ),
-            "Citra": create_member(
-                admin,
+            "Citra": MemberFactory(
+                actor=admin,
                 full_name="Citra",
                 sex="female",
                 village=PROTO,
                 category="pekerja_rentan",
                 enrollment=bpu_terms(funding_source="apbd"),
                 is_perisai=True,
+                status=Status.SUBMITTED,
             ),
-            "Dedi": create_member(
-                admin,
+            "Dedi": MemberFactory(
+                actor=admin,
                 full_name="Dedi",
                 village=BLACANAN,
                 enrollment=bpu_terms(funding_source="apbdes"),
+                status=Status.ENDED,
             ),
-            "Eko": create_member(
-                admin,
+            "Eko": MemberFactory(
+                actor=admin,
                 full_name="Eko",
                 village=CIRAHAB,
                 category="linmas",
                 enrollment=bpu_terms(funding_source="csr"),
+                status=Status.LAPSED,
             ),
-            "Fitri": create_member(
-                admin, full_name="Fitri", sex="female", category="lkd", enrollment=None
+            "Fitri": MemberFactory(
+                actor=admin, full_name="Fitri", sex="female", category="lkd", enrollment=None
             ),
         }
-        lifecycle.enrollment_submit(actor=admin, member=people["Budi"])
-        lifecycle.enrollment_activate(
-            actor=admin,
-            member=people["Budi"],
-            kpj_number=KPJ_BUDI,
-            effective_from=datetime.date(2024, 1, 1),
-        )
-        bring_to(people["Citra"], Status.SUBMITTED, admin)
-        bring_to(people["Dedi"], Status.ENDED, admin)
-        bring_to(people["Eko"], Status.LAPSED, admin)
         clock.move_to("2025-03-01 03:00:00")
         registration.member_update(actor=admin, member=people["Citra"], phone="08129999999")
     return people
@@ -846,15 +825,15 @@ def _register_many(admin, count: int, start: int = 0) -> None:
     statuses = [Status.DRAFT, Status.SUBMITTED, Status.ACTIVE, Status.LAPSED, Status.ENDED]
     for i in range(start, start + count):
         birth = datetime.date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
-        member = create_member(
-            admin,
+        member = MemberFactory(
+            actor=admin,
             full_name=f"Warga {i:03d}",
-            birth=birth,
+            birth_date=birth,
             nik=make_nik("33.26.13", birth, "male", 9000 + i),
             roles=[{"category": "rt", "position": f"RT {i}"}, {"category": "linmas"}],
             enrollment=pu_terms() if i % 3 == 0 else bpu_terms(),
+            status=statuses[i % len(statuses)],
         )
-        bring_to(member, statuses[i % len(statuses)], admin)
         if i % 10 == 4:  # ended, then registered again
             registration.member_update(actor=admin, member=member, enrollment=bpu_terms())
 
@@ -909,7 +888,7 @@ def test_list_query_count_is_the_same_for_5_and_60_members(api, admin, operator)
 
 def test_a_district_viewer_cannot_search_by_nik_prefix(api, make_user, admin):
     # Given a member whose NIK a district viewer sees only masked
-    member = create_member(admin)
+    member = MemberFactory(actor=admin)
     viewer = api(make_user(Role.DISTRICT_VIEWER))
     # When the viewer searches by the first digits of that NIK, the hidden ones included
     response = viewer.get("/api/v1/members/", {"search": member.nik[:10]})
@@ -922,8 +901,7 @@ def test_a_district_viewer_cannot_search_by_nik_prefix(api, make_user, admin):
 
 def test_identity_stays_frozen_after_a_covered_enrollment_ended(api, admin, operator):
     # Given a member who was covered, whose enrollment ended, and who has a new draft
-    member = create_member(admin)
-    bring_to(member, Status.ENDED, admin)
+    member = MemberFactory(actor=admin, status=Status.ENDED)
     client = api(operator)
     response = client.patch(
         f"/api/v1/members/{member.pk}/", {"enrollment": bpu_terms()}, format="json"

@@ -247,11 +247,6 @@ def test_mask_of_the_example():
 # --- through POST /api/v1/members/ ------------------------------------------------------
 
 
-@pytest.fixture
-def operator(make_user):
-    return make_user(Role.VILLAGE_OPERATOR)  # of Kwayangan, 33.26.13.2008
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("changes", "attr", "code"),

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from jamsostek.accounts.models import Role
 from members.models import EndReason, MemberEvent, MemberRole, Status
 from members.tasks import roles_end_expired
 from reports.models import CategoryProgress, StaleProgress
@@ -18,11 +17,6 @@ from tests.conftest import KWAYANGAN
 from tests.contributions.helpers import enrollment_of, member_covered
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
 
 
 def bpd_until(actor, term_end: str, **kwargs):

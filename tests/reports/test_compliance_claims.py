@@ -43,11 +43,6 @@ PAID_ON = {
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
 def payments(admin, make_user):
     """Members, three months of bills, and the payments of PAID_ON."""
     members = {}

@@ -216,13 +216,12 @@ def test_coverage_is_cut_to_the_callers_scope(banyumas, api, make_user):
     assert rows[0]["participants_active"] == 134
 
 
-def test_coverage_downloads_as_csv_and_xlsx(banyumas, api, make_user):
+def test_coverage_downloads_as_csv_and_xlsx(banyumas, api, admin):
     import csv
     import io
 
     from openpyxl import load_workbook
 
-    admin = make_user(Role.ADMIN)
     # When the regency's coverage is downloaded as CSV
     response = api(admin).get(COVERAGE, {"code": "33", "format": "csv"})
     assert response.status_code == 200

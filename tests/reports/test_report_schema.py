@@ -45,13 +45,12 @@ def response_schema(openapi, path: str) -> tuple[dict, dict]:
 
 
 @pytest.fixture
-def figures(make_user):
-    admin = make_user(Role.ADMIN)
+def figures(make_user, admin, operator):
     with freeze_time("2025-01-02 03:00:00"):
         member = member_covered(admin)
         generate("2025-01", KWAYANGAN)
     with freeze_time("2025-01-10 10:00:00"):
-        pay(make_user(Role.VILLAGE_OPERATOR), bill_of(KWAYANGAN, "2025-01"))
+        pay(operator, bill_of(KWAYANGAN, "2025-01"))
     with freeze_time("2025-02-09 10:00:00"):
         claim_record(
             actor=make_user(Role.BPJS_OFFICER),

@@ -37,6 +37,7 @@ from contributions.services.budgets import budget_create
 from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
+from contributions.services.schedule import relief_close, relief_create
 from jamsostek.accounts.models import Role
 from jamsostek.accounts.services import user_create
 from jamsostek.urls import router
@@ -363,6 +364,40 @@ def test_rates_list_costs_the_same_queries_for_a_longer_page(api, operator):
     assert_same_cost("rates", few, many, rows=(2, 11))
 
 
+# --- /reliefs/ --------------------------------------------------------------------------
+
+
+def test_reliefs_list_costs_the_same_queries_for_more_reliefs(api, operator, admin):
+    # Given PP 50/2025's two relief rows (loaded by a migration)
+    client = api(operator)
+    few = list_page(client, "reliefs")
+
+    # Given ten more, each added (and five closed) by an admin with its history
+    for number in range(10):
+        relief = relief_create(
+            actor=admin,
+            name=f"Keringanan {number}",
+            segment="bpu",
+            programs=["jkk", "jkm"],
+            percent_off=10 + number,
+            sectors=["other"],
+            excluded_funding_sources=["apbd"],
+            effective_from=datetime.date(2030 + number, 1, 1),
+            source=f"PP {number}/2030",
+        )
+        if number % 2:
+            relief_close(
+                actor=admin,
+                relief=relief,
+                effective_to=datetime.date(2030 + number, 6, 30),
+                source="ditutup",
+            )
+
+    # When the list is read again, then it costs as many queries
+    many = list_page(client, "reliefs")
+    assert_same_cost("reliefs", few, many, rows=(2, 12))
+
+
 # --- /bills/ ----------------------------------------------------------------------------
 
 
@@ -606,6 +641,7 @@ LIST_QUERY_TESTS = {
     "members/import-jobs": test_import_jobs_list_costs_the_same_queries_for_more_jobs,
     "members": test_members_list_costs_the_same_queries_for_more_members,
     "rates": test_rates_list_costs_the_same_queries_for_a_longer_page,
+    "reliefs": test_reliefs_list_costs_the_same_queries_for_more_reliefs,
     "bills": test_bills_list_costs_the_same_queries_for_more_bills,
     "payments": test_payments_list_costs_the_same_queries_for_more_payments,
     "arrears": test_arrears_list_costs_the_same_queries_for_more_villages,

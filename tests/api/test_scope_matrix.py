@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from contributions.models import BenefitClaim, Bill, Budget, Rate
+from contributions.models import BenefitClaim, Bill, Budget, Rate, Relief
 from contributions.periods import add_months
 from contributions.services.payments import payment_record
 from jamsostek.accounts.models import Role, User
@@ -175,9 +175,9 @@ MATRIX = {
     ("member-history", "PATCH"):   row(NA,         NA,       NA,       NA,       NA,       UN),
     ("member-history", "DELETE"):  row(NA,         NA,       NA,       NA,       NA,       UN),
 
-    # The rate schedule is public reference data for every user; admins edit it in the admin.
+    # The rate schedule is public reference data for every user; admins add and close rows.
     ("rate-list", "GET"):          row(200,        200,      200,      200,      200,      401),
-    ("rate-list", "POST"):         row(405,        405,      405,      405,      405,      401),
+    ("rate-list", "POST"):         row(403,        403,      403,      403,      201,      401),
     ("rate-list", "PUT"):          row(405,        405,      405,      405,      405,      401),
     ("rate-list", "PATCH"):        row(405,        405,      405,      405,      405,      401),
     ("rate-list", "DELETE"):       row(405,        405,      405,      405,      405,      401),
@@ -186,6 +186,27 @@ MATRIX = {
     ("rate-detail", "PUT"):        row(NA,         NA,       NA,       NA,       NA,       UN),
     ("rate-detail", "PATCH"):      row(NA,         NA,       NA,       NA,       NA,       UN),
     ("rate-detail", "DELETE"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-close", "GET"):         row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-close", "POST"):        row(NO,         NO,       NO,       NO,       OK,       UN),
+    ("rate-close", "PUT"):         row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-close", "PATCH"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("rate-close", "DELETE"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    # Reliefs are rules like the rates: every user reads them, admins add and close rows.
+    ("relief-list", "GET"):        row(200,        200,      200,      200,      200,      401),
+    ("relief-list", "POST"):       row(403,        403,      403,      403,      201,      401),
+    ("relief-list", "PUT"):        row(405,        405,      405,      405,      405,      401),
+    ("relief-list", "PATCH"):      row(405,        405,      405,      405,      405,      401),
+    ("relief-list", "DELETE"):     row(405,        405,      405,      405,      405,      401),
+    ("relief-detail", "GET"):      row(OK,         OK,       OK,       OK,       OK,       UN),
+    ("relief-detail", "POST"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-detail", "PUT"):      row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-detail", "PATCH"):    row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-detail", "DELETE"):   row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-close", "GET"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-close", "POST"):      row(NO,         NO,       NO,       NO,       OK,       UN),
+    ("relief-close", "PUT"):       row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-close", "PATCH"):     row(NA,         NA,       NA,       NA,       NA,       UN),
+    ("relief-close", "DELETE"):    row(NA,         NA,       NA,       NA,       NA,       UN),
 
     # Spreadsheets: anyone may fetch the template and export their scope; editors import.
     ("member-import", "GET"):      row(405,        405,      405,      405,      405,      401),
@@ -231,6 +252,12 @@ MATRIX = {
     ("bill-generate", "PUT"):      row(405,        405,      405,      405,      405,      401),
     ("bill-generate", "PATCH"):    row(405,        405,      405,      405,      405,      401),
     ("bill-generate", "DELETE"):   row(405,        405,      405,      405,      405,      401),
+    # Re-pricing after a rule changed reaches every regency's bills: the nation's admin only.
+    ("bill-reprice", "GET"):       row(405,        405,      405,      405,      405,      401),
+    ("bill-reprice", "POST"):      row(403,        403,      403,      403,      200,      401),
+    ("bill-reprice", "PUT"):       row(405,        405,      405,      405,      405,      401),
+    ("bill-reprice", "PATCH"):     row(405,        405,      405,      405,      405,      401),
+    ("bill-reprice", "DELETE"):    row(405,        405,      405,      405,      405,      401),
 
     # Payments: the village's operator (and admin) records; pmd_auditor (and admin) reviews,
     # never the recorder; operator, auditor and admin reverse. Never edited nor deleted.
@@ -503,6 +530,15 @@ OBJECTS = {
     "rate-detail": lambda world: tuple(
         {"pk": pk} for pk in Rate.objects.order_by("pk").values_list("pk", flat=True)[:2]
     ),
+    "rate-close": lambda world: tuple(
+        {"pk": pk} for pk in Rate.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    ),
+    "relief-detail": lambda world: tuple(
+        {"pk": pk} for pk in Relief.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    ),
+    "relief-close": lambda world: tuple(
+        {"pk": pk} for pk in Relief.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    ),
     "bill-detail": lambda world: ({"pk": bill_in(KWAYANGAN).pk}, {"pk": bill_in(CIRAHAB).pk}),
     "payment-detail": payments,
     "payment-evidence": evidenced_payments,
@@ -579,6 +615,32 @@ def request_body(name: str, method: str, world, caller: str) -> dict:
         return {"reason": "resigned", "date": "2025-06-30"}
     if (name, method) == ("bill-generate", "POST"):
         return {"period": "2025-07", "regency": KAB_PEKALONGAN}
+    if (name, method) == ("bill-reprice", "POST"):
+        return {"period_from": "2025-07", "period_to": "2025-07", "regency": KAB_PEKALONGAN}
+    if (name, method) == ("rate-list", "POST"):
+        # A JP row before the schedule's first (2023): it overlaps no row in force.
+        return {
+            "program": "jp",
+            "segment": "pu",
+            "basis": "percent_of_wage",
+            "employer_value": "2.00",
+            "worker_value": "1.00",
+            "base_max": 8_000_000,
+            "effective_from": "2022-01-01",
+            "effective_to": "2022-12-31",
+            "source": "a test row",
+        }
+    if (name, method) == ("relief-list", "POST"):
+        return {
+            "name": "a test relief",
+            "segment": "bpu",
+            "programs": ["jkk"],
+            "percent_off": 10,
+            "effective_from": "2040-01-01",
+            "source": "a test row",
+        }
+    if name in ("rate-close", "relief-close"):
+        return {"effective_to": "2026-12-31", "source": "a test closing"}
     if (name, method) == ("payment-list", "POST"):
         bill = bill_in(KWAYANGAN)
         return {

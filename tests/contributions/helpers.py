@@ -29,13 +29,20 @@ __all__ = ["bpu_terms", "pu_terms"]
 
 # The common BPU package (JKK + JKM on the lowest bracket) and a village official on PU.
 BPU_PACKAGE = 16_800
-BPU_DETAIL = {"jkk": {"employer": 0, "worker": 10_000}, "jkm": {"employer": 0, "worker": 6_800}}
+
+
+def full(employer: int, worker: int) -> dict:
+    """A program's detail where no relief applies: due is the normal amount."""
+    return {"employer": employer, "worker": worker, "normal": employer + worker, "relief": 0}
+
+
+BPU_DETAIL = {"jkk": full(0, 10_000), "jkm": full(0, 6_800)}
 # pu_terms(): wage Rp 2,400,000, very low risk, JKK + JKM + JHT + JP.
 PU_DETAIL = {
-    "jkk": {"employer": 5_760, "worker": 0},  # 0.24 %
-    "jkm": {"employer": 7_200, "worker": 0},  # 0.30 %
-    "jht": {"employer": 88_800, "worker": 48_000},  # 3.7 % + 2 %
-    "jp": {"employer": 48_000, "worker": 24_000},  # 2 % + 1 %, under the cap
+    "jkk": full(5_760, 0),  # 0.24 %
+    "jkm": full(7_200, 0),  # 0.30 %
+    "jht": full(88_800, 48_000),  # 3.7 % + 2 %
+    "jp": full(48_000, 24_000),  # 2 % + 1 %, under the cap
 }
 PU_MONTHLY = 221_760
 

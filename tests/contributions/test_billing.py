@@ -36,6 +36,7 @@ from .helpers import (
     bpu_terms,
     day,
     enrollment_of,
+    full,
     generate,
     lines_of,
     member_covered,
@@ -150,18 +151,20 @@ def test_one_bill_per_village_source_and_segment_one_line_per_enrollment(admin):
     table = RateTable.for_month(day("2025-07-01"))
     for line in BillLine.objects.select_related("enrollment"):
         assert line.period == day("2025-07-01")
-        assert line.detail == table.contribution(Terms.of(line.enrollment))
-        assert line.employer_amount == sum(s["employer"] for s in line.detail.values())
-        assert line.worker_amount == sum(s["worker"] for s in line.detail.values())
+        assert line.price.detail == table.contribution(Terms.of(line.enrollment))
+        assert line.employer_amount == sum(s["employer"] for s in line.price.detail.values())
+        assert line.worker_amount == sum(s["worker"] for s in line.price.detail.values())
         assert line.amount == line.employer_amount + line.worker_amount
     pu_line = BillLine.objects.get(member=official)
-    assert pu_line.detail == PU_DETAIL
+    assert pu_line.price.detail == PU_DETAIL
     assert (pu_line.employer_amount, pu_line.worker_amount, pu_line.amount) == (
         149_760,
         72_000,
         PU_MONTHLY,
     )
-    assert BillLine.objects.get(member=bpu_a).detail == BPU_DETAIL
+    assert BillLine.objects.get(member=bpu_a).price.detail == BPU_DETAIL
+    # priced once for all that share the terms: the two BPU members of Kwayangan on ADD
+    assert BillLine.objects.get(member=bpu_a).price == BillLine.objects.get(member=bpu_b).price
 
     # And each bill's amount is the sum of its lines, nothing paid yet, open
     for bill in found.values():
@@ -247,7 +250,7 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
             enrollment=line.enrollment,
             member=member,
             period=line.period,
-            detail=line.detail,
+            price=line.price,
             employer_amount=line.employer_amount,
             worker_amount=line.worker_amount,
             amount=line.amount,
@@ -386,11 +389,11 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
 
     # Then every program's share is rounded half up on its own
     pu_line = BillLine.objects.get(member=official)
-    assert pu_line.detail == {
-        "jkk": {"employer": 4_802, "worker": 0},  # 4,801.5
-        "jkm": {"employer": 6_002, "worker": 0},  # 6,001.875
-        "jht": {"employer": 74_023, "worker": 40_013},  # 74,023.125 and 40,012.5
-        "jp": {"employer": 40_013, "worker": 20_006},  # 40,012.5 and 20,006.25
+    assert pu_line.price.detail == {
+        "jkk": full(4_802, 0),  # 4,801.5
+        "jkm": full(6_002, 0),  # 6,001.875
+        "jht": full(74_023, 40_013),  # 74,023.125 and 40,012.5
+        "jp": full(40_013, 20_006),  # 40,012.5 and 20,006.25
     }
     # And the sums are of rounded figures (rounding the sums would give 124,839 and 184,858)
     assert (pu_line.employer_amount, pu_line.worker_amount, pu_line.amount) == (
@@ -399,10 +402,10 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
         184_859,
     )
     bpu_line = BillLine.objects.get(member=worker)
-    assert bpu_line.detail == {
-        "jkk": {"employer": 0, "worker": 10_001},  # 10,000.5
-        "jkm": {"employer": 0, "worker": 6_800},
-        "jht": {"employer": 0, "worker": 20_001},
+    assert bpu_line.price.detail == {
+        "jkk": full(0, 10_001),  # 10,000.5
+        "jkm": full(0, 6_800),
+        "jht": full(0, 20_001),
     }
     assert bpu_line.amount == 36_802
 

@@ -50,6 +50,11 @@ def table(day: str) -> RateTable:
     return RateTable.for_month(datetime.date.fromisoformat(day))
 
 
+def full(employer: int, worker: int) -> dict:
+    """A program's detail where no relief applies: due is the normal amount."""
+    return {"employer": employer, "worker": worker, "normal": employer + worker, "relief": 0}
+
+
 # --- /rates/ ----------------------------------------------------------------------------
 
 
@@ -106,6 +111,8 @@ def test_anonymous_is_401(api):
         ("2024-06-01", 10_042_300),
         ("2025-02-28", 10_042_300),
         ("2025-03-01", 10_547_400),
+        ("2026-02-28", 10_547_400),
+        ("2026-03-01", 11_086_300),  # BPJS letter B/1226/022026
     ],
 )
 def test_the_jp_cap_on_a_day(api, make_user, day, cap):
@@ -149,12 +156,16 @@ def test_only_iso_dates_are_accepted(api, admin):
     assert api(admin).get("/api/v1/rates/", {"on": "01-03-2024"}).status_code == 400
 
 
-def test_rates_are_read_only(api, make_user):
+def test_rate_rows_are_never_edited_or_deleted(api, make_user):
+    # Rows are added and closed (tests/contributions/test_schedule.py), never changed in place
     client = api(make_user(Role.ADMIN))
     rate = Rate.objects.first()
-    assert client.post("/api/v1/rates/", {}, format="json").status_code == 405
+    assert client.put(f"/api/v1/rates/{rate.pk}/", {}, format="json").status_code == 405
     assert client.patch(f"/api/v1/rates/{rate.pk}/", {}, format="json").status_code == 405
     assert client.delete(f"/api/v1/rates/{rate.pk}/").status_code == 405
+    # and only an admin adds one
+    assert api(make_user(Role.PMD_AUDITOR)).post("/api/v1/rates/", {}).status_code == 403
+    assert client.post("/api/v1/rates/", {}, format="json").status_code == 400
 
 
 # --- RateTable arithmetic ---------------------------------------------------------------
@@ -163,8 +174,8 @@ def test_rates_are_read_only(api, make_user):
 def test_the_common_bpu_package_is_16800():
     detail = table("2025-06-01").contribution(bpu(1_000_000))
     assert detail == {
-        "jkk": {"employer": 0, "worker": 10_000},
-        "jkm": {"employer": 0, "worker": 6_800},
+        "jkk": full(0, 10_000),
+        "jkm": full(0, 6_800),
     }
     assert total(detail) == 16_800
 
@@ -183,14 +194,12 @@ def test_the_common_bpu_package_is_16800():
     ],
 )
 def test_bpu_jkk_within_the_brackets(income, jkk):
-    assert table("2025-06-01").contribution(bpu(income, "jkk")) == {
-        "jkk": {"employer": 0, "worker": jkk}
-    }
+    assert table("2025-06-01").contribution(bpu(income, "jkk")) == {"jkk": full(0, jkk)}
 
 
 def test_bpu_jht_is_2_percent_of_the_bracketed_income():
     detail = table("2025-06-01").contribution(bpu(3_000_000, "jkk", "jkm", "jht"))
-    assert detail["jht"] == {"employer": 0, "worker": 60_000}
+    assert detail["jht"] == full(0, 60_000)
     assert total(detail) == 30_000 + 6_800 + 60_000
 
 
@@ -206,7 +215,7 @@ def test_bpu_jht_is_2_percent_of_the_bracketed_income():
 )
 def test_pu_jkk_by_risk_class(risk_class, employer):
     detail = table("2025-06-01").contribution(pu(2_500_000, "jkk", risk_class=risk_class))
-    assert detail == {"jkk": {"employer": employer, "worker": 0}}
+    assert detail == {"jkk": full(employer, 0)}
 
 
 @pytest.mark.parametrize(
@@ -218,19 +227,21 @@ def test_pu_jkk_by_risk_class(risk_class, employer):
         ("2024-03-20", 200_846, 100_423),  # from March 2024: 10,042,300
         ("2024-06-01", 200_846, 100_423),
         ("2025-03-01", 210_948, 105_474),  # from March 2025: 10,547,400
+        ("2026-02-01", 210_948, 105_474),
+        ("2026-03-01", 221_726, 110_863),  # from March 2026: 11,086,300
     ],
 )
 def test_pu_jp_above_the_cap_is_capped_per_period(month, employer, worker):
     detail = table(month).contribution(pu(12_000_000, "jkk", "jkm", "jp"))
-    assert detail["jp"] == {"employer": employer, "worker": worker}
+    assert detail["jp"] == full(employer, worker)
     # JKK and JKM have no cap
-    assert detail["jkk"] == {"employer": 28_800, "worker": 0}
-    assert detail["jkm"] == {"employer": 36_000, "worker": 0}
+    assert detail["jkk"] == full(28_800, 0)
+    assert detail["jkm"] == full(36_000, 0)
 
 
 def test_pu_jp_below_the_cap_is_on_the_whole_wage():
     detail = table("2024-06-01").contribution(pu(5_000_000, "jkk", "jkm", "jp"))
-    assert detail["jp"] == {"employer": 100_000, "worker": 50_000}
+    assert detail["jp"] == full(100_000, 50_000)
 
 
 def test_a_half_rupiah_rounds_up():
@@ -239,10 +250,10 @@ def test_a_half_rupiah_rounds_up():
     assert percent_of(2_500_500, Decimal("0.30")) == Decimal("7501.5")
     assert percent_of(2_500_500, Decimal("3.70")) == Decimal("92518.5")
     assert detail == {
-        "jkk": {"employer": 6_001, "worker": 0},  # 6,001.2
-        "jkm": {"employer": 7_502, "worker": 0},
-        "jht": {"employer": 92_519, "worker": 50_010},
-        "jp": {"employer": 50_010, "worker": 25_005},
+        "jkk": full(6_001, 0),  # 6,001.2
+        "jkm": full(7_502, 0),
+        "jht": full(92_519, 50_010),
+        "jp": full(50_010, 25_005),
     }
     # rounded per share, summed after rounding
     assert total(detail) == 6_001 + 7_502 + 92_519 + 50_010 + 50_010 + 25_005

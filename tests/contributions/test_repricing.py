@@ -31,11 +31,6 @@ def frozen():
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN)
-
-
-@pytest.fixture
 def without_the_relief():
     """PP 50/2025's other-sectors relief, taken out as if not yet entered; returns what
     ``relief_create`` needs to enter it again."""

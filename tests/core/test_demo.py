@@ -1,7 +1,21 @@
+import datetime
+
 import pytest
 from django.core.management import CommandError, call_command
+from freezegun import freeze_time
 
-from contributions.models import BenefitClaim, Bill, BillPenalty, Budget, Notification, Payment
+# The views load on the real clock (DRF's throttle keeps the clock it was imported with).
+import jamsostek.urls  # noqa: F401
+from contributions.models import (
+    BenefitClaim,
+    Bill,
+    BillAdjustment,
+    BillLine,
+    BillPenalty,
+    Budget,
+    Notification,
+    Payment,
+)
 from jamsostek.accounts.models import Role, User
 from jamsostek.demo.seed import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 from members.models import Enrollment, Member
@@ -11,6 +25,7 @@ from villages.models import VillageSeat
 pytestmark = pytest.mark.django_db
 
 
+@freeze_time("2026-11-30 03:00:00")  # the demo's year: December 2025 to November 2026
 def test_seed_demo_creates_every_role_and_is_idempotent(api):
     # When the demo is seeded
     accounts, seats, members = seed_demo()
@@ -64,6 +79,22 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
     assert (
         BenefitClaim.objects.filter(benefit="jkm").count()
         == Enrollment.objects.filter(end_reason="deceased").count()
+    )
+    # And 2026 is billed at PP 50/2025's relieved rates, but not for the APBD-funded, in
+    # villages with both ojek drivers (transport) and farmers (other sectors)
+    june = BillLine.objects.filter(period=datetime.date(2026, 6, 1), bill__segment="bpu")
+    assert june.filter(price__relief__name="PP 50/2025, transport sector").exists()
+    relieved = june.filter(price__relief__name="PP 50/2025, other sectors").first()
+    assert relieved.amount == 8_400
+    full_price = june.filter(bill__funding_source="apbd").first()
+    assert (full_price.amount, full_price.price.relief) == (16_800, None)
+    assert Member.objects.filter(occupation="ojek", village=relieved.bill.village).exists()
+    assert Member.objects.filter(occupation="petani", village=relieved.bill.village).exists()
+    # and the relief entered a month late left credits on May's bills for April's paid ones
+    credit = BillAdjustment.objects.filter(amount__lt=0, bill__isnull=False).first()
+    assert (credit.origin.period, credit.bill.period) == (
+        datetime.date(2026, 4, 1),
+        datetime.date(2026, 5, 1),
     )
     # And the dashboards have figures, and operators unread reminders
     progress = VillageProgress.objects.get(village__code="33.26.13.2008")

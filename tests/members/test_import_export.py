@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, include, path, resolve
+from freezegun import freeze_time
 from rest_framework.routers import DefaultRouter
 
 from jamsostek.accounts.models import Role
@@ -678,6 +679,7 @@ def read_xlsx(response) -> list[dict]:
     return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_export_csv_one_row_per_role_with_full_niks_for_the_operator(api, operator, registered):
     response = api(operator).get(EXPORT, {"format": "csv"})
 
@@ -722,6 +724,7 @@ def test_export_applies_the_list_filters_and_masks_niks_for_a_district_viewer(
     assert [(r["full_name"], r["nik"]) for r in rows] == [("Dewi Sartika", "3326********0003")]
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_export_xlsx_for_the_operator(api, operator, registered):
     response = api(operator).get(EXPORT, {"format": "xlsx", "search": "Siti"})
 

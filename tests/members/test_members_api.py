@@ -14,6 +14,7 @@ from jamsostek.accounts.models import Role
 from members.models import Enrollment, Member, MemberRole, Status
 from members.services import registration
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, error_codes
+from tests.contributions.helpers import full
 from tests.factories import MemberFactory
 
 from .helpers import bpu_terms, example_body, make_nik, pu_terms, status_of
@@ -38,6 +39,7 @@ def names(response) -> list[str]:
 # --- create -----------------------------------------------------------------------------
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_register_the_api_example(api, operator):
     # When the Kwayangan operator registers API.md's example
     response = api(operator).post("/api/v1/members/", example_body(), format="json")
@@ -70,8 +72,8 @@ def test_register_the_api_example(api, operator):
     assert enrollment["monthly_contribution"] == 16800
     assert type(enrollment["monthly_contribution"]) is int
     assert enrollment["contribution_detail"] == {
-        "jkk": {"employer": 0, "worker": 10000},
-        "jkm": {"employer": 0, "worker": 6800},
+        "jkk": full(0, 10000),
+        "jkm": full(0, 6800),
     }
     for key in ("id", "created_at", "updated_at"):
         assert body[key]
@@ -100,6 +102,7 @@ def test_register_the_api_example(api, operator):
     )
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_register_a_pu_perangkat_desa(api, operator):
     # Given a village secretary paid a siltap of Rp 2,400,000, in the lowest risk class,
     # with all four programs
@@ -120,10 +123,10 @@ def test_register_a_pu_perangkat_desa(api, operator):
     assert response.status_code == 201, response.json()
     enrollment = response.json()["enrollment"]
     assert enrollment["contribution_detail"] == {
-        "jkk": {"employer": 5760, "worker": 0},
-        "jkm": {"employer": 7200, "worker": 0},
-        "jht": {"employer": 88800, "worker": 48000},
-        "jp": {"employer": 48000, "worker": 24000},
+        "jkk": full(5760, 0),
+        "jkm": full(7200, 0),
+        "jht": full(88800, 48000),
+        "jp": full(48000, 24000),
     }
     assert enrollment["monthly_contribution"] == 5760 + 7200 + 88800 + 48000 + 48000 + 24000
     assert enrollment["monthly_contribution"] == 221_760
@@ -347,6 +350,7 @@ def test_lists_never_carry_the_nik(api, make_user, admin, role):
     assert "3326131403800001" not in response.content.decode()
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_the_list_row_body(api, admin, operator):
     member = MemberFactory(actor=admin, full_name="Tarno", status=Status.ACTIVE)
     [row] = api(operator).get("/api/v1/members/").json()["results"]
@@ -377,6 +381,7 @@ def test_patch_the_name(api, admin, operator):
     )
 
 
+@freeze_time("2025-07-10 03:00:00")  # priced at July 2025's rules, no relief
 def test_patch_declared_income_is_in_the_history(api, admin, operator):
     # Given an active BPU member declaring Rp 1,000,000
     member = MemberFactory(actor=admin, status=Status.ACTIVE)

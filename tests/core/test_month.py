@@ -24,7 +24,9 @@ from django.utils import timezone
 
 from contributions.models import Bill, BillStatus, Channel, Delivery, Notification
 from contributions.periods import add_months, due_date, format_period
+from contributions.rates import RateTable, Terms
 from jamsostek.accounts.models import Role, User
+from jamsostek.core.money import format_rupiah, total
 from members.models import EndReason, Enrollment, MemberRole, Status
 from reports.models import CategoryProgress, StaleProgress, VillageProgress
 from tests.conftest import BLACANAN, KAB_PEKALONGAN, KWAYANGAN, CeleryProcesses
@@ -35,7 +37,13 @@ from villages.models import Region, VillageSeat
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-BPU = 16_800
+
+def package(period: datetime.date, funding_source: str, occupation: str | None = None) -> int:
+    """The common BPU package (JKK + JKM on Rp 1,000,000) in ``period``: Rp 16,800, or Rp 8,400
+    in a month PP 50/2025 relieves (the month runs on the real calendar: workers and beat are
+    processes of their own, no clock can be frozen for them)."""
+    terms = Terms("bpu", ("jkk", "jkm"), 1_000_000, None, None, funding_source, occupation)
+    return total(RateTable.for_month(period).contribution(terms))
 
 
 @pytest.fixture
@@ -168,10 +176,11 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
         (b.village.code, b.funding_source, b.segment): (b.amount, b.status)
         for b in Bill.objects.select_related("village").filter(period=period)
     }
+    officials, helped = package(period, "add"), package(period, "apbd", "petani")
     assert bills == {
-        (KWAYANGAN, "add", "bpu"): (5 * BPU, BillStatus.OVERDUE),
-        (KWAYANGAN, "apbd", "bpu"): (BPU, BillStatus.OVERDUE),
-        (BLACANAN, "add", "bpu"): (3 * BPU, BillStatus.OVERDUE),
+        (KWAYANGAN, "add", "bpu"): (5 * officials, BillStatus.OVERDUE),
+        (KWAYANGAN, "apbd", "bpu"): (helped, BillStatus.OVERDUE),
+        (BLACANAN, "add", "bpu"): (3 * officials, BillStatus.OVERDUE),
     }
     assert not Bill.objects.exclude(period=period).exists()
     assert not Bill.objects.filter(period=add_months(period, 1)).exists()
@@ -181,9 +190,10 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     rows = Notification.objects.order_by("recipient__username", "key", "channel")
     assert rows.count() == expected
     assert set(rows.values_list("status", flat=True)) == {Delivery.SENT}
+    kwayangan_due, blacanan_due = 5 * officials + helped, 3 * officials
     for operator, code, amount in (
-        (operators[0], KWAYANGAN, "Rp 100.800"),
-        (operators[1], BLACANAN, "Rp 50.400"),
+        (operators[0], KWAYANGAN, format_rupiah(kwayangan_due)),  # Rp 100.800 unrelieved
+        (operators[1], BLACANAN, format_rupiah(blacanan_due)),  # Rp 50.400
     ):
         keys = set(rows.filter(recipient=operator).values_list("key", "channel"))
         assert keys == {
@@ -197,7 +207,8 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     assert set(digest.values_list("key", flat=True)) == {
         f"digest:{KAB_PEKALONGAN}:{format_period(due + datetime.timedelta(days=1))}"
     }
-    assert "Rp 151.200" in digest.first().subject  # 100,800 + 50,400 overdue
+    # both villages' overdue: Rp 151.200 in a month with no relief
+    assert format_rupiah(kwayangan_due + blacanan_due) in digest.first().subject
     # The gateway got each notification once, with its token and idempotency key
     assert {r["method"] for r in gateway.received} == {"POST"}
     assert sorted(gateway.ids()) == sorted(

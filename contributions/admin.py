@@ -12,31 +12,6 @@ from jamsostek.core.errors import ApplicationError
 from .models import OccupationSector, Rate, Relief, RuleChange
 from .services.schedule import rate_close, rate_create, relief_close, relief_create
 
-# The fields of a row that only a new row can change: an existing row may only close.
-RATE_FIGURES = [
-    "program",
-    "segment",
-    "risk_class",
-    "basis",
-    "employer_value",
-    "worker_value",
-    "base_min",
-    "base_max",
-    "effective_from",
-    "source",
-]
-RELIEF_FIGURES = [
-    "name",
-    "segment",
-    "programs",
-    "percent_off",
-    "sectors",
-    "excluded_funding_sources",
-    "effective_from",
-    "source",
-    "note",
-]
-
 
 class RuleForm(forms.ModelForm):
     change_source = forms.CharField(
@@ -47,16 +22,8 @@ class RuleForm(forms.ModelForm):
     )
 
 
-class RuleAdmin(admin.ModelAdmin):
-    """Rows are added whole and closed, never edited: the months billed stay explainable."""
-
-    form = RuleForm
-    figures: list[str] = []
-    create_service = None
-    close_service = None
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.figures if obj is not None else []
+class RulesAdmin(admin.ModelAdmin):
+    """The money rules: pmd_auditors look, admins keep them."""
 
     def has_module_permission(self, request):
         return request.user.is_active and getattr(request.user, "role", None) in (
@@ -78,6 +45,18 @@ class RuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RuleAdmin(RulesAdmin):
+    """Rows are added whole and closed, never edited: the months billed stay explainable."""
+
+    form = RuleForm
+    figures: list[str] = []
+    create_service = None
+    close_service = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.figures if obj is not None else []
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -138,7 +117,7 @@ class RuleChangeInline(admin.TabularInline):
 
 @admin.register(Rate)
 class RateAdmin(RuleAdmin):
-    figures = RATE_FIGURES
+    figures = Rate.FIGURES
     create_service = staticmethod(rate_create)
     close_service = staticmethod(rate_close)
     inlines = [RuleChangeInline]
@@ -159,7 +138,7 @@ class RateAdmin(RuleAdmin):
 
 @admin.register(Relief)
 class ReliefAdmin(RuleAdmin):
-    figures = RELIEF_FIGURES
+    figures = Relief.FIGURES
     create_service = staticmethod(relief_create)
     close_service = staticmethod(relief_close)
     inlines = [RuleChangeInline]
@@ -168,25 +147,8 @@ class ReliefAdmin(RuleAdmin):
 
 
 @admin.register(OccupationSector)
-class OccupationSectorAdmin(admin.ModelAdmin):
+class OccupationSectorAdmin(RulesAdmin):
     """Which sector each occupation is in (reliefs name sectors): data an admin keeps."""
 
     list_display = ["occupation", "sector", "source", "updated_at"]
     list_editable = ["sector"]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and getattr(request.user, "role", None) in (
-            "admin",
-            "pmd_auditor",
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_active and getattr(request.user, "role", None) == "admin"
-
-    has_add_permission = has_change_permission
-
-    def has_delete_permission(self, request, obj=None):
-        return False

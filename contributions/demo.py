@@ -87,21 +87,7 @@ def _relief_entered_late(first: datetime.date, today: datetime.date) -> dict | N
     )
     if relief is None:
         return None
-    fields = {
-        name: getattr(relief, name)
-        for name in [
-            "name",
-            "segment",
-            "programs",
-            "percent_off",
-            "sectors",
-            "excluded_funding_sources",
-            "effective_from",
-            "effective_to",
-            "source",
-            "note",
-        ]
-    }
+    fields = {name: getattr(relief, name) for name in [*Relief.FIGURES, "effective_to"]}
     RuleChange.objects.filter(relief=relief).delete()
     relief.delete()
     return fields

@@ -69,19 +69,7 @@ class RateWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rate
-        fields = [
-            "program",
-            "segment",
-            "risk_class",
-            "basis",
-            "employer_value",
-            "worker_value",
-            "base_min",
-            "base_max",
-            "effective_from",
-            "effective_to",
-            "source",
-        ]
+        fields = [*Rate.FIGURES, "effective_to"]
         validators = []  # overlaps are the service's to refuse (409 rate_overlap)
 
 
@@ -108,19 +96,7 @@ class ReliefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Relief
-        fields = [
-            "id",
-            "name",
-            "segment",
-            "programs",
-            "percent_off",
-            "sectors",
-            "excluded_funding_sources",
-            "effective_from",
-            "effective_to",
-            "source",
-            "note",
-        ]
+        fields = ["id", *Relief.FIGURES, "effective_to"]
         read_only_fields = ["id"]
 
 
@@ -188,7 +164,8 @@ class ScheduleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         row = type(self).create_service(actor=request.user, **body.validated_data)
         return Response(self.detail_serializer_class(row).data, status=status.HTTP_201_CREATED)
 
-    def _close(self, request):
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
         body = CloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = type(self).close_service(
@@ -207,6 +184,12 @@ class ScheduleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         summary="Add a rate row (admin): from a month's first day, after the row before ends",
         request=RateWriteSerializer,
         responses={201: RateDetailSerializer},
+    ),
+    close=extend_schema(
+        request=CloseSerializer,
+        responses=RateDetailSerializer,
+        summary="Close a rate row (admin): it ends on a month's last day",
+        examples=[CLOSE_EXAMPLE],
     ),
 )
 class RateViewSet(ScheduleViewSet):
@@ -236,16 +219,6 @@ class RateViewSet(ScheduleViewSet):
         response.data["reliefs"] = ReliefSerializer(reliefs, many=True).data
         return response
 
-    @extend_schema(
-        request=CloseSerializer,
-        responses=RateDetailSerializer,
-        summary="Close a rate row (admin): it ends on a month's last day",
-        examples=[CLOSE_EXAMPLE],
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        return self._close(request)
-
 
 @extend_schema_view(
     list=extend_schema(summary="Reliefs (PP 50/2025…): all, or those in force on a day"),
@@ -253,6 +226,11 @@ class RateViewSet(ScheduleViewSet):
     create=extend_schema(
         summary="Add a relief (admin) for contribution months",
         responses={201: ReliefDetailSerializer},
+    ),
+    close=extend_schema(
+        request=CloseSerializer,
+        responses=ReliefDetailSerializer,
+        summary="Close a relief (admin): it ends on a month's last day",
     ),
 )
 class ReliefViewSet(ScheduleViewSet):
@@ -267,12 +245,3 @@ class ReliefViewSet(ScheduleViewSet):
 
     def get_queryset(self):
         return selectors.reliefs_with_history()
-
-    @extend_schema(
-        request=CloseSerializer,
-        responses=ReliefDetailSerializer,
-        summary="Close a relief (admin): it ends on a month's last day",
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        return self._close(request)

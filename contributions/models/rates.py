@@ -24,6 +24,20 @@ class Rate(models.Model):
     shares (for BPU there is no employer: the participant's share is the worker's).
     """
 
+    # What a row is made of: added whole, never edited (only its end can come earlier).
+    FIGURES = [
+        "program",
+        "segment",
+        "risk_class",
+        "basis",
+        "employer_value",
+        "worker_value",
+        "base_min",
+        "base_max",
+        "effective_from",
+        "source",
+    ]
+
     program = models.CharField(_("program"), max_length=3, choices=Program.choices)
     segment = models.CharField(_("segment"), max_length=3, choices=Segment.choices)
     risk_class = models.CharField(  # noqa: DJ001 - null is the API's 'not applicable', checked by constraints
@@ -122,6 +136,18 @@ class Relief(models.Model):
     empty) whose enrollment is not funded from one of ``excluded_funding_sources``, to each
     of ``programs``, both shares, before each program is rounded.
     """
+
+    FIGURES = [
+        "name",
+        "segment",
+        "programs",
+        "percent_off",
+        "sectors",
+        "excluded_funding_sources",
+        "effective_from",
+        "source",
+        "note",
+    ]
 
     name = models.CharField(_("name"), max_length=120)
     segment = models.CharField(_("segment"), max_length=3, choices=Segment.choices)

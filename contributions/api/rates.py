@@ -193,6 +193,9 @@ class ScheduleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class RateViewSet(ScheduleViewSet):
+    """The rate schedule: the rows in force on a day (today unless ``on`` says), with the
+    reliefs of that day beside them. An admin adds rows and closes them, never edits."""
+
     filterset_class = RateFilter
     detail_serializer_class = RateDetailSerializer
     create_service = staticmethod(rate_create)
@@ -234,6 +237,9 @@ class RateViewSet(ScheduleViewSet):
     ),
 )
 class ReliefViewSet(ScheduleViewSet):
+    """Reliefs beside the rates (PP 50/2025…), all or those in force ``on`` a day. An admin
+    adds rows and closes them, never edits."""
+
     filterset_class = ReliefFilter
     detail_serializer_class = ReliefDetailSerializer
     create_service = staticmethod(relief_create)

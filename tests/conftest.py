@@ -13,11 +13,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import freezegun
 import pytest
 from rest_framework.test import APIClient
 
 from jamsostek.accounts.models import Role, User
 from villages.models import Region
+
+# freezegun swaps the time functions in every loaded module that is not on its ignore list,
+# pytest's own clock (_pytest.timing) included, which made --durations and the session's
+# elapsed time report frozen, meaningless figures. Leave pytest's clock alone.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PASSWORD = "Sandi-Uji-Coba-2025"
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,8 +32,12 @@ run: setup ## migrate, load regions and demo data, and serve the API on http://1
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite is spread over one pytest-xdist worker per CPU, each with its own test database;
+# PYTEST_WORKERS=0 runs it in a single process (as a plain `pytest` does).
+PYTEST_WORKERS ?= auto
+
 test: setup ## run the test suite (SQLite and eager tasks unless DATABASE_URL/CELERY_BROKER_URL say otherwise)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup ## ruff lint and format check, migrations in step with models
 	.venv/bin/ruff check .

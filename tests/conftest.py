@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import freezegun
@@ -57,6 +58,34 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not Region.objects.exists():
             regions_load()
+
+
+@contextmanager
+def shared_rows(django_db_blocker, build):
+    """Rows that the tests of one module read, written once by ``build()`` and rolled back
+    after the module's last test.
+
+    For a module-scoped fixture: ``with shared_rows(django_db_blocker, build) as value:
+    yield value``. The rows go into a transaction left open for the module; each test then
+    runs in a savepoint of it (its own changes rolled back as usual). Only for tests that
+    are not transactional.
+    """
+    from django.db import transaction
+
+    block = transaction.atomic()
+    with django_db_blocker.unblock():
+        block.__enter__()
+        try:
+            value = build()
+        except BaseException:
+            block.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -40,17 +40,6 @@ MEDONO = "33.75.01.1002"  # a kelurahan of Kota Pekalongan
 JAWA_TENGAH = "33"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``make test``), the tests that start Celery processes share one
-    xdist worker and run one after another (``--dist loadgroup``): a test asks every worker
-    on the broker whether it is idle (``app.control.inspect()``), so no other test's
-    ``celery worker`` may be on the same broker meanwhile."""
-    for item in items:
-        if item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("celery"))
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from villages.services import regions_load

@@ -1,9 +1,11 @@
 """Fixtures shared by the whole suite.
 
 The test database gets the whole nation's regions once per session (from the CSVs
-shipped in villages/data), so every test works against the real Kemendagri tree.
+shipped in villages/data), so every test works against the real Kemendagri tree; on
+SQLite a copy of that database is kept between runs (see _sqlite_with_regions).
 Tests run inside a transaction that is rolled back; the few transactional tests
-(marked ``worker``) run last and make their own data.
+(marked ``worker``) run last and make their own data. ``make test`` runs the suite on
+pytest-xdist workers, each with a test database of its own.
 """
 
 from __future__ import annotations

@@ -22,8 +22,11 @@ help: ## list the targets
 
 setup: .venv/.synced ## create .venv with the locked dependencies
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our machines) nothing else
+# ever writes the dependencies' .pyc files, and every Python process (each test worker, each
+# Celery or manage.py process a test starts) would compile Django, DRF & co. from source.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 run: setup ## migrate, load regions and demo data, and serve the API on http://127.0.0.1:8000/api/v1/
@@ -32,8 +35,15 @@ run: setup ## migrate, load regions and demo data, and serve the API on http://1
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite is spread over one pytest-xdist worker per CPU, each with its own test database;
+# PYTEST_WORKERS=0 runs it in a single process (as a plain `pytest` does). The tests run with
+# PYTHONDONTWRITEBYTECODE cleared so the project's modules and pytest's rewritten test
+# modules are cached in __pycache__ (ignored by git and Docker) instead of being compiled
+# again by every process of every run: a few seconds per process.
+PYTEST_WORKERS ?= auto
+
 test: setup ## run the test suite (SQLite and eager tasks unless DATABASE_URL/CELERY_BROKER_URL say otherwise)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup ## ruff lint and format check, migrations in step with models
 	.venv/bin/ruff check .

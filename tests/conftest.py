@@ -1,9 +1,11 @@
 """Fixtures shared by the whole suite.
 
 The test database gets the whole nation's regions once per session (from the CSVs
-shipped in villages/data), so every test works against the real Kemendagri tree.
+shipped in villages/data), so every test works against the real Kemendagri tree; on
+SQLite a copy of that database is kept between runs (see _sqlite_with_regions).
 Tests run inside a transaction that is rolled back; the few transactional tests
-(marked ``worker``) run last and make their own data.
+(marked ``worker``) run last and make their own data. ``make test`` runs the suite on
+pytest-xdist workers, each with a test database of its own.
 """
 
 from __future__ import annotations
@@ -11,13 +13,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+import freezegun
 import pytest
 from rest_framework.test import APIClient
 
 from jamsostek.accounts.models import Role, User
 from villages.models import Region
+
+# freezegun swaps the time functions in every loaded module that is not on its ignore list,
+# pytest's own clock (_pytest.timing) included, which made --durations and the session's
+# elapsed time report frozen, meaningless figures. Leave pytest's clock alone.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PASSWORD = "Sandi-Uji-Coba-2025"
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +43,114 @@ JAWA_TENGAH = "33"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    from django.db import connection
+
     from villages.services import regions_load
 
     with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            _sqlite_with_regions(connection, regions_load, rebuild=request.config.option.create_db)
+        elif not Region.objects.exists():
+            regions_load()
+
+
+# --- SQLite: the migrated database with the regions, built once and copied ----------------
+#
+# Loading 91,599 regions takes each test process (each pytest-xdist worker) some 5 s of CPU.
+# On SQLite the finished test database is kept in a file in the temporary directory, named
+# after a digest of everything that could change its contents (the project's code,
+# migrations and region data, the locked dependencies, Python and SQLite), and later
+# processes copy it into their own test database with SQLite's backup API (a fraction of a
+# second). Any change to the code makes a new one; `pytest --create-db` rebuilds it.
+
+_CACHE_PREFIX = "jamsostek-test-db-"
+_CACHES_KEPT = 3
+_NOT_HASHED_DIRS = {"tests", "__pycache__", "staticfiles", "media", "node_modules"}
+
+
+def _database_digest() -> str:
+    import hashlib
+    import sqlite3
+
+    digest = hashlib.sha256(f"{sys.version}|{sqlite3.sqlite_version}".encode())
+    digest.update(Path(__file__).read_bytes())
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _NOT_HASHED_DIRS)
+        for name in sorted(files):
+            if name.endswith((".pyc", ".log", ".sqlite3")) or ".sqlite3-" in name:
+                continue
+            path = Path(folder, name)
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _sqlite_with_regions(connection, regions_load, rebuild: bool) -> None:
+    import fcntl
+    import sqlite3
+    import tempfile
+
+    from django.contrib.contenttypes.models import ContentType
+
+    folder = Path(tempfile.gettempdir())
+    cached = folder / f"{_CACHE_PREFIX}{_database_digest()}.sqlite3"
+    connection.ensure_connection()
+    with open(folder / f"{_CACHE_PREFIX}lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds, the others wait and copy
+        if cached.exists() and not rebuild:
+            source = sqlite3.connect(cached)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+            ContentType.objects.clear_cache()
+            cached.touch()
+            return
         if not Region.objects.exists():
             regions_load()
+        building = cached.with_suffix(f".{os.getpid()}.tmp")
+        target = sqlite3.connect(building)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        os.replace(building, cached)
+        # Keep the few most recently used (other branches, other checkouts).
+        others = sorted(
+            (p for p in folder.glob(f"{_CACHE_PREFIX}*.sqlite3") if p != cached),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for stale in others[_CACHES_KEPT - 1 :]:
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def shared_rows(django_db_blocker, build):
+    """Rows that the tests of one module read, written once by ``build()`` and rolled back
+    after the module's last test.
+
+    For a module-scoped fixture: ``with shared_rows(django_db_blocker, build) as value:
+    yield value``. The rows go into a transaction left open for the module; each test then
+    runs in a savepoint of it (its own changes rolled back as usual). Only for tests that
+    are not transactional.
+    """
+    from django.db import transaction
+
+    block = transaction.atomic()
+    with django_db_blocker.unblock():
+        block.__enter__()
+        try:
+            value = build()
+        except BaseException:
+            block.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
 
 from jamsostek.accounts.models import Role
 
@@ -24,7 +25,11 @@ def test_docs_page_loads_with_no_external_url(client):
         assert finders.find(asset), f"{asset} is not among the static files"
 
 
-def test_schema_is_openapi_3_and_validates(client, tmp_path):
+def test_schema_is_openapi_3_and_validates(client, tmp_path, monkeypatch):
+    # The command turns on line numbers in the generator's warnings for the whole process
+    # (inspect.getsourcelines on every serializer, uncached for instances), which made
+    # each later schema request in the session about three times slower; undo it after.
+    monkeypatch.setattr(GENERATOR_STATS, "_trace_lineno", GENERATOR_STATS._trace_lineno)
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()

@@ -76,12 +76,17 @@ def drain(celery: CeleryProcesses, workers: int) -> None:
 
     from jamsostek.celery import app
 
+    def own(replies: dict | None) -> dict:
+        # Only this test's workers (named after its queue): the tests run in parallel
+        # (pytest-xdist), and another test's worker may be on the same broker meanwhile.
+        return {name: tasks for name, tasks in (replies or {}).items() if celery.queue in name}
+
     queue = redis.Redis.from_url(celery.broker)
     quiet, deadline = 0, time.monotonic() + 120
     while quiet < 3:
         assert time.monotonic() < deadline, "the workers never went quiet"
         inspect = app.control.inspect(timeout=1.0)
-        active, reserved = inspect.active() or {}, inspect.reserved() or {}
+        active, reserved = own(inspect.active()), own(inspect.reserved())
         idle = (
             queue.llen(celery.queue) == 0
             and len(active) == workers

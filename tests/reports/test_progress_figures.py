@@ -7,6 +7,7 @@ import pytest
 from jamsostek.accounts.models import Role
 from reports.models import CategoryProgress, VillageProgress
 from reports.services import progress_refresh
+from tests.conftest import shared_rows
 from villages.models import Region
 
 from .banyumas import (
@@ -28,12 +29,23 @@ pytestmark = pytest.mark.django_db
 COVERAGE = "/api/v1/reports/coverage/"
 
 
-@pytest.fixture
-def banyumas():
+def refreshed_banyumas():
     regency = build_banyumas()
     Region.objects.filter(code=BANYUMAS).update(employed_population=900_000)
     progress_refresh()
     return regency
+
+
+@pytest.fixture(scope="module")
+def banyumas_rows(django_db_setup, django_db_blocker):
+    # Some 5,000 members written and refreshed once for the module, not for each test.
+    with shared_rows(django_db_blocker, refreshed_banyumas) as regency:
+        yield regency
+
+
+@pytest.fixture
+def banyumas(banyumas_rows, db):
+    return banyumas_rows
 
 
 def row_of(response, code: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from django.test import Client
 from freezegun import freeze_time
 
 from contributions.services.claims import claim_record
@@ -32,9 +33,13 @@ def as_json_schema(node):
     return node
 
 
-@pytest.fixture
-def openapi(client):
-    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+@pytest.fixture(scope="module")
+def openapi(django_db_setup, django_db_blocker):
+    """The schema, generated once for the module's six tests (about a second each time): it
+    depends on no test's data, and the tests only read it."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
     return response.json()
 
 

@@ -53,6 +53,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("console.urls")),
 ]
 
 handler404 = "jamsostek.core.errors.page_not_found"

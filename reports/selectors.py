@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from contributions.models import COUNTED_STATUSES, BenefitClaim, Bill, BillStatus, Payment
@@ -87,13 +99,14 @@ def coverage(user, *, level: str, parent: Region | None) -> list[dict]:
                 "villages_with_perisai": total.get("perisai", 0),
                 "participants_active": participants,
                 "arrears_outstanding": total.get("arrears") or 0,
-                "ucj": _ucj(child, participants),
+                "ucj": ucj(child, participants),
             }
         )
     return rows
 
 
-def _ucj(region: Region, participants: int) -> dict | None:
+def ucj(region: Region, participants: int) -> dict | None:
+    """Universal Coverage Jamsostek of a regency: active participants / employed population."""
     if region.level != Level.REGENCY or not region.employed_population:
         return None
     return {
@@ -221,3 +234,50 @@ def villages_with_activity() -> QuerySet[Region]:
         | Q(Exists(Bill.objects.filter(village_id=OuterRef("pk"))))
         | Q(Exists(VillageProgress.objects.filter(village_id=OuterRef("pk"))))
     )
+
+
+# The bands of "1 Desa 100 Pekerja Rentan": share of the target reached (a village's own
+# target, 100 unless the regency set another). The last band meets it.
+PROGRESS_BANDS = [(0, 0), (1, 24), (25, 49), (50, 74), (75, 99), (100, None)]
+
+
+def progress_distribution(user, *, region: Region | None) -> list[dict]:
+    """How many villages (active, in ``user``'s scope, under ``region``) stand in each band of
+    their vulnerable-worker target, counted in SQL from the progress rows (a village never
+    refreshed is at 0 %)."""
+    villages = scope_queryset(Region.objects.filter(level=Level.VILLAGE, is_active=True), user)
+    if region is not None:
+        villages = villages.filter(
+            **({"pk": region.pk} if region.level == Level.VILLAGE else {region.level: region})
+        )
+    share = Case(
+        When(rentan_target__lte=0, then=Value(100)),
+        default=F("rentan_active") * 100 / F("rentan_target"),
+        output_field=IntegerField(),
+    )
+    bands = Case(
+        *[
+            When(
+                Q(share__gte=low) & (Q(share__lte=high) if high is not None else Q()),
+                then=Value(index),
+            )
+            for index, (low, high) in enumerate(PROGRESS_BANDS)
+        ],
+        output_field=IntegerField(),
+    )
+    counted = dict(
+        VillageProgress.objects.filter(village__in=villages)
+        .annotate(share=share)
+        .annotate(band=bands)
+        .values("band")
+        .annotate(n=Count("pk"))
+        .values_list("band", "n")
+    )
+    counted[0] = (
+        counted.get(0, 0)
+        + villages.exclude(pk__in=VillageProgress.objects.values("village_id")).count()
+    )
+    return [
+        {"low": low, "high": high, "villages": counted.get(index, 0)}
+        for index, (low, high) in enumerate(PROGRESS_BANDS)
+    ]

@@ -23,6 +23,7 @@ LAYERS = [
     ("members",),
     ("contributions",),
     ("reports",),
+    ("console",),
     (
         "jamsostek",  # the package itself: it starts the Celery app
         "jamsostek.celery",
@@ -32,7 +33,7 @@ LAYERS = [
         "jamsostek.wsgi",
     ),
 ]
-PACKAGES = ["jamsostek", "villages", "members", "contributions", "reports"]
+PACKAGES = ["jamsostek", "villages", "members", "contributions", "reports", "console"]
 
 
 def _module_name(path: Path) -> str:

@@ -24,9 +24,13 @@ HEADER = "Idempotency-Key"
 
 
 def fingerprint(request) -> str:
-    """A digest of what the request asks for: path, fields and the content of any file."""
+    """A digest of what the request asks for: path, fields and the content of any file (a
+    DRF request's ``data``, or a form's fields and files)."""
     digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode())
-    data = request.data
+    data = getattr(request, "data", None)
+    if data is None:
+        data = request.POST.copy()
+        data.update(request.FILES)
     fields = {}
     for name in sorted(data.keys()) if hasattr(data, "keys") else []:
         values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
@@ -44,22 +48,68 @@ def _read(upload) -> bytes:
     return content
 
 
-def _replay(stored: IdempotencyKey) -> Response:
-    response = Response(stored.response_body, status=stored.response_status)
+def _replay(status: int, body) -> Response:
+    response = Response(body, status=status)
     response["Idempotent-Replayed"] = "true"
     return response
 
 
-def _stored(user, key: str, request_hash: str) -> Response | None:
+def _stored(user, key: str, request_hash: str) -> IdempotencyKey | None:
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if stored is None:
-        return None
-    if stored.request_hash != request_hash:
+    if stored is not None and stored.request_hash != request_hash:
         raise ConflictError(
             _("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
         )
-    return _replay(stored)
+    return stored
+
+
+def check_key(key: str) -> None:
+    if len(key) > 255:
+        raise ApplicationError(
+            _("An Idempotency-Key is at most 255 characters."), code="invalid_idempotency_key"
+        )
+
+
+def run_once(*, user, key: str, path: str, request_hash: str, work):
+    """Do ``work`` once per ``user`` and ``key``; the same key and request again answer as
+    the first did, another request with the key is a 409.
+
+    ``work()`` returns ``(status, body, result)``; the first successful ``status`` and
+    ``body`` are stored with the record they describe. Returns ``(status, body, result,
+    replayed)``, ``result`` being None on a replay.
+    """
+    check_key(key)
+    stored = _stored(user, key, request_hash)
+    if stored is not None:
+        return stored.response_status, stored.response_body, None, True
+    try:
+        with transaction.atomic():
+            # Claim the key before doing the work: a twin request sent at the same time
+            # waits on the key's unique index until this one commits, then replays it
+            # (rather than, say, finding the bill paid and answering 409).
+            claim = IdempotencyKey.objects.create(
+                user=user,
+                key=key,
+                path=path[:255],
+                request_hash=request_hash,
+                response_status=0,
+                response_body={},
+            )
+            status, body, result = work()
+            if 200 <= status < 300:
+                claim.response_status = status
+                claim.response_body = body
+                claim.save(update_fields=["response_status", "response_body"])
+            else:  # errors are not stored: the client may correct and retry
+                claim.delete()
+    except IntegrityError:
+        # Another request with this key committed first: answer as it did.
+        stored = _stored(user, key, request_hash)
+        if stored is None:
+            raise
+        return stored.response_status, stored.response_body, None, True
+    return status, body, result, False
 
 
 def idempotent(view_method):
@@ -70,40 +120,19 @@ def idempotent(view_method):
         key = request.headers.get(HEADER)
         if not key:
             return view_method(self, request, *args, **kwargs)
-        if len(key) > 255:
-            raise ApplicationError(
-                _("An Idempotency-Key is at most 255 characters."), code="invalid_idempotency_key"
-            )
-        request_hash = fingerprint(request)
-        replay = _stored(request.user, key, request_hash)
-        if replay is not None:
-            return replay
-        try:
-            with transaction.atomic():
-                # Claim the key before doing the work: a twin request sent at the same time
-                # waits on the key's unique index until this one commits, then replays it
-                # (rather than, say, finding the bill paid and answering 409).
-                claim = IdempotencyKey.objects.create(
-                    user=request.user,
-                    key=key,
-                    path=request.path[:255],
-                    request_hash=request_hash,
-                    response_status=0,
-                    response_body={},
-                )
-                response = view_method(self, request, *args, **kwargs)
-                if 200 <= response.status_code < 300:
-                    claim.response_status = response.status_code
-                    claim.response_body = response.data
-                    claim.save(update_fields=["response_status", "response_body"])
-                else:  # errors are not stored: the client may correct and retry
-                    claim.delete()
-        except IntegrityError:
-            # Another request with this key committed first: answer as it did.
-            replay = _stored(request.user, key, request_hash)
-            if replay is None:
-                raise
-            return replay
-        return response
+        check_key(key)
+
+        def work():
+            response = view_method(self, request, *args, **kwargs)
+            return response.status_code, response.data, response
+
+        status, body, response, replayed = run_once(
+            user=request.user,
+            key=key,
+            path=request.path,
+            request_hash=fingerprint(request),
+            work=work,
+        )
+        return _replay(status, body) if replayed else response
 
     return wrapper

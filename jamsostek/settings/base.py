@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "members",
     "contributions",
     "reports",
+    "console",
     "jamsostek.demo",
 ]
 
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "console.context.console",
             ],
         },
     },
@@ -124,8 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "rest_framework:login"
-LOGIN_REDIRECT_URL = "/api/v1/"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),

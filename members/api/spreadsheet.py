@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
@@ -26,11 +25,9 @@ from jamsostek.core.permissions import roles
 from .. import selectors
 from ..models import ImportJob
 from ..rules import EDITOR_ROLES, FULL_NIK_ROLES
-from ..services.import_jobs import import_job_create
-from ..services.imports import members_import
-from ..spreadsheet.columns import MAX_UPLOAD_BYTES, XLSX_TYPE, ImportFileError
+from ..services.import_jobs import members_import_file
+from ..spreadsheet.columns import MAX_UPLOAD_BYTES, XLSX_TYPE
 from ..spreadsheet.export import members_export
-from ..spreadsheet.reading import read_rows
 from ..spreadsheet.template import build_template
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -181,31 +178,21 @@ class MemberIOMixin:
         params.is_valid(raise_exception=True)
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        rows = read_rows(upload)
-        if not rows:
-            raise ImportFileError(_("The file has no rows below its header."), code="empty_file")
-        options = {
-            "dry_run": params.validated_data["dry_run"],
-            "partial": params.validated_data["partial"],
-        }
-        if len(rows) > getattr(settings, "IMPORT_SYNC_LIMIT", 2000):
-            job = import_job_create(
-                actor=request.user,
-                upload=upload,
-                rows_total=len(rows),
-                language=get_language() or "",
-                **options,
-            )
-            job.refresh_from_db()  # with eager tasks it has already run
+        run = members_import_file(
+            actor=request.user,
+            upload=body.validated_data["file"],
+            language=get_language() or "",
+            **params.validated_data,
+        )
+        if run.job is not None:
+            job = run.job
             headers = {}
             with contextlib.suppress(NoReverseMatch):  # until the job URLs are registered
                 headers["Location"] = reverse("import-job-detail", kwargs={"pk": job.pk})
             return Response(
                 ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers=headers
             )
-        result = members_import(actor=request.user, rows=rows, **options)
-        return Response(result)
+        return Response(run.result)
 
     @extend_schema(
         summary="The filtered member list as a file (one row per member and role)",

@@ -101,6 +101,34 @@ def members_import(
     }
 
 
+def row_validate(row: dict, row_errors: RowErrors, *, serializer=None) -> dict | None:
+    """A cleaned row through the API's body serializer: the body, or None with the errors
+    added to ``row_errors`` by column (a column whose cell could not be read keeps its own)."""
+    serializer = serializer or MemberWriteSerializer()
+    try:
+        return serializer.run_validation(body_of(row))
+    except serializers.ValidationError as exc:
+        faulty = {e["attr"] for e in row_errors}
+        row_errors.extend(e for e in serializer_errors(exc.detail) if e["attr"] not in faulty)
+        return None
+
+
+def member_create_from_row(*, actor, values: dict) -> tuple[object | None, list[dict]]:
+    """Register one member from the template's flat columns (the console's form): cleaned
+    and checked as a sheet row is, created by ``member_create``. Returns the outcome, or
+    None with the errors as ``[{attr: column, code, detail}]``."""
+    row, row_errors = clean_row(values)
+    data = row_validate(row, row_errors)
+    if row_errors:
+        return None, list(row_errors)
+    try:
+        outcome = member_create(actor=actor, **data)
+    except (ApplicationError, DjangoValidationError) as exc:
+        return None, exception_errors(exc)
+    outcome.warnings = [{**w, "attr": column_for(w.get("attr"))} for w in outcome.warnings]
+    return outcome, []
+
+
 class _Importer:
     def __init__(self, actor):
         # One instance validates every row (as DRF's ListSerializer does): its fields are
@@ -146,12 +174,7 @@ class _Importer:
                 },
             )
             return
-        try:
-            data = self.serializer.run_validation(body_of(row))
-        except serializers.ValidationError as exc:
-            # A column whose cell could not be read already has its error.
-            faulty = {e["attr"] for e in row_errors}
-            row_errors.extend(e for e in serializer_errors(exc.detail) if e["attr"] not in faulty)
+        data = row_validate(row, row_errors, serializer=self.serializer)
         if row_errors:
             self.report(self.errors, number, *row_errors)
             return

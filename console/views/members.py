@@ -1,0 +1,231 @@
+"""Members: the list with search and filters, one member with its history and the steps of
+its enrollment, and registering one (the same checks and words as the API and the sheet)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jamsostek.accounts.models import Role
+from jamsostek.core.choices import Category
+from jamsostek.core.errors import ApplicationError
+from members import selectors, signals
+from members.api.members import MemberFilter
+from members.models import EndReason, FundingSource, Occupation, RiskClass, Segment, Sex, Status
+from members.rules import EDITOR_ROLES, FULL_NIK_ROLES
+from members.serializers import ActivateSerializer, EndSerializer
+from members.services import lifecycle
+from members.services.imports import member_create_from_row
+from members.spreadsheet.columns import COLUMNS
+
+from ..access import OFFICERS, any_role, roles
+
+PAGE_SIZE = 50
+ACTIVATORS = (Role.BPJS_OFFICER, Role.ADMIN, Role.VILLAGE_OPERATOR)
+ENDERS = (Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER, Role.ADMIN)
+
+
+def _member_or_404(user, pk: int):
+    member = selectors.members_for(user).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+@any_role
+def member_list(request):
+    filters = MemberFilter(
+        request.GET, queryset=selectors.members_for(request.user), request=request
+    )
+    page = Paginator(filters.qs.order_by("full_name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for member in page:
+        member.shown = selectors.shown_enrollment(member)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/members.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "categories": Category.choices,
+            "statuses": Status.choices,
+            "may_register": request.user.role in EDITOR_ROLES,
+        },
+    )
+
+
+@any_role
+def member_detail(request, pk: int):
+    member = _member_or_404(request.user, pk)
+    enrollment = selectors.shown_enrollment(member)
+    price = None
+    if enrollment is not None and enrollment.is_open:
+        price = signals.enrollment_pricer(timezone.localdate())(enrollment)
+    role = request.user.role
+    return render(
+        request,
+        "console/member.html",
+        {
+            "member": member,
+            "enrollment": enrollment,
+            "price": price,
+            "nik": member.nik if role in FULL_NIK_ROLES else None,
+            "history": list(selectors.member_history(member)[:50]),
+            "may_submit": role in EDITOR_ROLES
+            and enrollment is not None
+            and enrollment.status == Status.DRAFT,
+            "may_activate": role in ACTIVATORS
+            and enrollment is not None
+            and enrollment.status == Status.SUBMITTED,
+            "may_end": role in ENDERS
+            and enrollment is not None
+            and enrollment.status in (Status.SUBMITTED, Status.ACTIVE, Status.LAPSED),
+            "end_reasons": EndReason.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _step(request, pk: int, action, success: str):
+    """Run one lifecycle step on a member in scope; a refusal is shown, never a 500. Back
+    to the member's page, or to the activation queue when the step was taken there."""
+    member = _member_or_404(request.user, pk)
+    try:
+        action(member)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    if request.POST.get("back") == "activations":
+        return redirect("console:activations")
+    return redirect("console:member", pk=member.pk)
+
+
+def _refused(request, pk: int, errors: dict):
+    """A step's form did not validate: its errors as messages, back where it was sent."""
+    for problems in errors.values():
+        for problem in problems:
+            messages.error(request, problem)
+    if request.POST.get("back") == "activations":
+        return redirect("console:activations")
+    return redirect("console:member", pk=pk)
+
+
+@roles(*OFFICERS)
+def activations(request):
+    """The BPJS office's queue: enrollments of its regency submitted and awaiting a KPJ."""
+    waiting = selectors.filter_by_status(
+        selectors.members_for(request.user), Status.SUBMITTED
+    ).order_by("village__code", "full_name", "pk")
+    page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/activations.html",
+        {"page": page, "query": "", "today": timezone.localdate()},
+    )
+
+
+@require_POST
+@roles(*EDITOR_ROLES)
+def member_submit(request, pk: int):
+    return _step(
+        request,
+        pk,
+        lambda member: lifecycle.enrollment_submit(actor=request.user, member=member),
+        _("The enrollment was submitted to BPJS."),
+    )
+
+
+@require_POST
+@roles(*ACTIVATORS)
+def member_activate(request, pk: int):
+    body = ActivateSerializer(data=request.POST)
+    if not body.is_valid():
+        return _refused(request, pk, body.errors)
+    return _step(
+        request,
+        pk,
+        lambda member: lifecycle.enrollment_activate(
+            actor=request.user, member=member, **body.validated_data
+        ),
+        _("The enrollment is active."),
+    )
+
+
+@require_POST
+@roles(*ENDERS)
+def member_end(request, pk: int):
+    body = EndSerializer(data=request.POST)
+    if not body.is_valid():
+        return _refused(request, pk, body.errors)
+    return _step(
+        request,
+        pk,
+        lambda member: lifecycle.enrollment_end(
+            actor=request.user, member=member, **body.validated_data
+        ),
+        _("The enrollment was ended."),
+    )
+
+
+# --- registering ------------------------------------------------------------------------
+
+CHOICES = {
+    "sex": Sex.choices,
+    "category": Category.choices,
+    "occupation": Occupation.choices,
+    "segment": Segment.choices,
+    "risk_class": RiskClass.choices,
+    "funding_source": FundingSource.choices,
+}
+
+
+@roles(*EDITOR_ROLES)
+def member_new(request):
+    """One member, the template's columns as a form: checked as a sheet row is (the same
+    cleaning, serializer and service), each error beside its field."""
+    village = request.user.scope.code if request.user.role == Role.VILLAGE_OPERATOR else ""
+    values = {"village": village, "programs": ["jkk", "jkm"]}
+    errors: dict[str | None, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in COLUMNS}
+        values["programs"] = request.POST.getlist("programs")
+        if village:  # an operator registers in its own village only
+            values["village"] = village
+        row = {name: value or None for name, value in values.items() if name != "programs"}
+        row["programs"] = ",".join(values["programs"]) or None
+        outcome, problems = member_create_from_row(actor=request.user, values=row)
+        if outcome is not None:
+            messages.success(
+                request, _("%(name)s is registered.") % {"name": outcome.member.full_name}
+            )
+            for warning in outcome.warnings:
+                messages.warning(request, warning["detail"])
+            return redirect("console:member", pk=outcome.member.pk)
+        for problem in problems:
+            errors.setdefault(problem["attr"], []).append(problem["detail"])
+    return render(
+        request,
+        "console/member_form.html",
+        {
+            "fields": {
+                name: {"value": values.get(name), "error": errors.get(name)} for name in COLUMNS
+            },
+            "programs": values.get("programs") or [],
+            "form_errors": errors.get(None, []),
+            "choices": CHOICES,
+            "fixed_village": village,
+            "cancel": reverse("console:members"),
+        },
+        status=400 if errors else 200,
+    )

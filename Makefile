@@ -29,10 +29,10 @@ setup: .venv/.synced ## create .venv with the locked dependencies
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
-run: setup ## migrate, load regions and demo data, and serve the API on http://127.0.0.1:8000/api/v1/
+run: setup ## migrate, load regions and demo data, and serve the console at http://127.0.0.1:8000/ and the API under /api/v1/
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_regions
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The suite is spread over one pytest-xdist worker per CPU, each with its own test database;

@@ -21,6 +21,9 @@ MENU = [
     ("console:bills", _("Bills"), set(Role.values)),
     ("console:audit", _("Audit queue"), {Role.PMD_AUDITOR, Role.ADMIN}),
     ("console:activations", _("Activations"), {Role.BPJS_OFFICER, Role.ADMIN}),
+    ("console:claims", _("Benefits"), set(Role.values)),
+    ("console:budgets", _("Budgets"), set(Role.values)),
+    ("console:users", _("Users"), {Role.PMD_AUDITOR, Role.ADMIN}),
 ]
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from .views import auth, home, imports, members, money
+from .views import auth, home, imports, members, money, regency
 
 app_name = "console"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="language"),
     path("villages/<str:code>/", home.village, name="village"),
+    path("villages/<str:code>/settings/", regency.village_settings, name="village-settings"),
+    path("budgets/", regency.budget_list, name="budgets"),
+    path("users/", regency.user_list, name="users"),
+    path("claims/", regency.claim_list, name="claims"),
     path("dashboard/", home.dashboard, name="dashboard"),
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_new, name="member-new"),

@@ -30,7 +30,10 @@ def village(request, code: str):
             {"label": str(_("Active")), "data": [row["active"] for row in page.seats]},
         ],
     }
-    return render(request, "console/village.html", {"page": page, "chart": chart})
+    may_set = request.user.role in (Role.PMD_AUDITOR, Role.ADMIN)
+    return render(
+        request, "console/village.html", {"page": page, "chart": chart, "may_set": may_set}
+    )
 
 
 @roles(Role.DISTRICT_VIEWER, Role.PMD_AUDITOR, Role.BPJS_OFFICER, Role.ADMIN)

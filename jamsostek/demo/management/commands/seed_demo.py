@@ -16,8 +16,13 @@ class Command(BaseCommand):
             action="store_true",
             help="run even though DEBUG is off (a staging server, say)",
         )
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="where the server will answer, for the banner (make run passes its own)",
+        )
 
-    def handle(self, *args, force: bool, **options):
+    def handle(self, *args, force: bool, url: str, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: this looks like production. Use --force to seed "
@@ -33,17 +38,18 @@ class Command(BaseCommand):
             f"already there; {seats} village seat counts and {members} members added."
         )
         self.stdout.write("")
+        root = url.rstrip("/")
         self.stdout.write(
             self.style.MIGRATE_HEADING(
-                f"Log in at http://127.0.0.1:8000/api/v1/docs/ (or /admin/) with password "
-                f"'{DEMO_PASSWORD}' as:"
+                f"The console: {root}/ (the API: {root}/api/v1/docs/, the admin: {root}/admin/)."
+                f" Every demo account's password is '{DEMO_PASSWORD}':"
             )
         )
         for account in accounts:
             self.stdout.write(f"  {account.username:<22} {account.role:<17} {account.scope}")
         self.stdout.write("")
         self.stdout.write(
-            "  curl -s -X POST http://127.0.0.1:8000/api/v1/auth/token/ "
+            f"  curl -s -X POST {root}/api/v1/auth/token/ "
             "-H 'Content-Type: application/json' "
             f'-d \'{{"username": "op_kwayangan", "password": "{DEMO_PASSWORD}"}}\''
         )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_new, name="member-new"),
     path("members/<int:pk>/", members.member_detail, name="member"),
+    path("members/<int:pk>/edit/", members.member_edit, name="member-edit"),
     path("members/<int:pk>/submit/", members.member_submit, name="member-submit"),
     path("members/<int:pk>/activate/", members.member_activate, name="member-activate"),
     path("members/<int:pk>/end/", members.member_end, name="member-end"),

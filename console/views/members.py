@@ -19,12 +19,13 @@ from members import selectors, signals
 from members.api.members import MemberFilter
 from members.models import EndReason, FundingSource, Occupation, RiskClass, Segment, Sex, Status
 from members.rules import EDITOR_ROLES, FULL_NIK_ROLES
-from members.serializers import ActivateSerializer, EndSerializer
-from members.services import lifecycle
+from members.serializers import ActivateSerializer, EndSerializer, MemberUpdateSerializer
+from members.services import lifecycle, registration
 from members.services.imports import member_create_from_row
 from members.spreadsheet.columns import COLUMNS
 
 from ..access import OFFICERS, any_role, roles
+from ..forms import submit
 
 PAGE_SIZE = 50
 ACTIVATORS = (Role.BPJS_OFFICER, Role.ADMIN, Role.VILLAGE_OPERATOR)
@@ -81,6 +82,7 @@ def member_detail(request, pk: int):
             "price": price,
             "nik": member.nik if role in FULL_NIK_ROLES else None,
             "history": list(selectors.member_history(member)[:50]),
+            "may_edit": role in EDITOR_ROLES,
             "may_submit": role in EDITOR_ROLES
             and enrollment is not None
             and enrollment.status == Status.DRAFT,
@@ -226,6 +228,64 @@ def member_new(request):
             "choices": CHOICES,
             "fixed_village": village,
             "cancel": reverse("console:members"),
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --- editing ------------------------------------------------------------------------------
+
+EDITABLE = ["full_name", "phone", "occupation"]
+TERMS = ["segment", "declared_income", "wage", "risk_class", "funding_source"]
+
+
+@roles(*EDITOR_ROLES)
+def member_edit(request, pk: int):
+    """The person's name, phone and occupation and the enrollment's terms, with a reason for
+    the history: the API's PATCH, its serializer and service (NIK, birth date and sex are
+    frozen once BPJS enrolled the member; roles change on the API or by the sheet)."""
+    member = _member_or_404(request.user, pk)
+    enrollment = selectors.enrollment_open(member)
+    values = {name: getattr(member, name) or "" for name in EDITABLE}
+    if enrollment is not None:
+        values.update({name: getattr(enrollment, name) or "" for name in TERMS})
+        values["programs"] = enrollment.programs
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in [*EDITABLE, *TERMS]}
+        values["programs"] = request.POST.getlist("programs")
+        body = {name: values[name] or None for name in EDITABLE}
+        body["full_name"] = values["full_name"]
+        body["phone"] = values["phone"]
+        if values["segment"]:
+            body["enrollment"] = {
+                **{name: values[name] or None for name in TERMS},
+                "programs": values["programs"],
+            }
+        body["reason"] = request.POST.get("reason", "")
+        done = submit(
+            MemberUpdateSerializer(data=body, partial=True),
+            registration.member_update,
+            actor=request.user,
+            member=member,
+        )
+        if done.ok:
+            messages.success(request, _("Saved."))
+            return redirect("console:member", pk=member.pk)
+        errors = {key.rsplit(".", 1)[-1]: problems for key, problems in done.errors.items()}
+    return render(
+        request,
+        "console/member_edit.html",
+        {
+            "member": member,
+            "fields": {
+                name: {"value": values.get(name), "error": errors.get(name)}
+                for name in [*EDITABLE, *TERMS]
+            },
+            "programs": values.get("programs") or [],
+            "form_errors": errors.get("form", []),
+            "choices": CHOICES,
+            "reason": request.POST.get("reason", ""),
         },
         status=400 if errors else 200,
     )

@@ -199,6 +199,16 @@ def _stage(name: str, villages: int, per_village: int, clients: dict) -> dict[st
             f"{sum(r['participants_active'] for r in rows):,} active participants"
         )
         figures[f"{name}_{key}"] = latency(client, path, runs=10)
+
+    # The console's dashboards over the same rows (server time: the test client calls the
+    # view in this process, no network), as the regency office and the admin open them.
+    for key, who, path in [
+        ("dashboard_auditor_ms", "console_auditor", "/dashboard/"),
+        ("dashboard_district_ms", "console_auditor", "/dashboard/?code=33.26.13"),
+        ("dashboard_province_ms", "console_admin", f"/dashboard/?code={PROVINCE}"),
+        ("dashboard_nation_ms", "console_admin", "/dashboard/"),
+    ]:
+        figures[f"{name}_{key}"] = latency(clients[who], path, runs=10)
     return figures
 
 
@@ -210,6 +220,7 @@ def bench_progress(
     _setup()
     _ensure_regions()
     from django.db import connection
+    from django.test import Client
     from rest_framework.test import APIClient
 
     from jamsostek.accounts.models import Role, User
@@ -227,6 +238,8 @@ def bench_progress(
     for who, user in (("admin", admin), ("auditor", auditor)):
         clients[who] = APIClient()
         clients[who].force_authenticate(user)
+        clients[f"console_{who}"] = Client()
+        clients[f"console_{who}"].force_login(user)
 
     figures = _stage("regency", villages, per_village, clients)
     if province if province is not None else province_enabled():

@@ -11,10 +11,10 @@ PORT ?= 8000
 # Local development runs with DEBUG on and tasks eager unless the environment says otherwise.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: help setup run test lint format worker beat bench messages clean
+.PHONY: help setup run test lint format worker beat bench screenshots messages clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -62,6 +62,12 @@ beat: setup ## Celery beat, running the schedule in jamsostek/settings/base.py
 
 bench: setup ## print performance figures (see tests/bench/)
 	$(PY) tests/bench/run.py
+
+# Against a running `make run` (same HOST and PORT): PNGs of the pages listed at the top of
+# tests/browser/screenshots.py, logged in as demo users. Needs Debian's chromium and
+# chromium-driver (apt-get install chromium chromium-driver).
+screenshots: setup ## save PNGs of the running site's pages into docs/screenshots/ (needs `make run`)
+	$(PY) -m tests.browser.screenshots --url http://$(HOST):$(PORT) $(SCREENSHOTS_ARGS)
 
 messages: setup ## collect new messages into locale/id/LC_MESSAGES/django.po and compile it (needs GNU gettext)
 	$(PY) manage.py makemessages --locale id --no-location --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*'

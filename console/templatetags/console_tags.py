@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.dateparse import parse_datetime
 
 from jamsostek.core.choices import Category
 from jamsostek.core.money import format_rupiah
@@ -50,3 +51,9 @@ def absolute(value):
 def is_image(name: str) -> bool:
     """Whether an evidence file's name says it is a photo (shown inline) rather than a PDF."""
     return str(name or "").lower().endswith((".jpg", ".jpeg", ".png"))
+
+
+@register.filter
+def iso_datetime(value):
+    """An ISO 8601 timestamp (as the API's bodies carry them) → a datetime to format."""
+    return parse_datetime(value) if isinstance(value, str) else value

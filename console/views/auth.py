@@ -20,7 +20,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         self.throttle = LoginFailureThrottle()
-        shim = SimpleNamespace(data=request.POST, META=request.META)
+        shim = SimpleNamespace(data=request.POST, META=request.META, headers=request.headers)
         if not self.throttle.allow_request(shim, self):
             messages.error(
                 request,

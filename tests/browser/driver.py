@@ -156,7 +156,10 @@ def log_in_with_form(
     browser.get(base_url.rstrip("/") + login_path)
     wait_for(browser, "input[name=username]").send_keys(username)
     browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    # The login form's button (a page may have other forms: the language switch).
+    browser.find_element(
+        By.XPATH, "//input[@name='password']/ancestor::form//*[@type='submit']"
+    ).click()
 
 
 def requested_urls(browser: webdriver.Chrome) -> list[str]:

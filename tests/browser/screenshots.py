@@ -27,9 +27,8 @@ from tests.browser.driver import chromium, log_in_with_form, missing, screenshot
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "demo-desa-2025"  # jamsostek/demo/seed.py: DEMO_PASSWORD
-# DRF's session login form takes every role (the admin's takes staff only); a console login
-# page can take its place.
-LOGIN_PATH = "/api-auth/login/"
+# The console's login form takes every role (the admin's takes staff only).
+LOGIN_PATH = "/login/"
 
 
 class Page(NamedTuple):
@@ -43,6 +42,11 @@ class Page(NamedTuple):
 # fmt: off
 PAGES = [
     #    file                       user                  path                        ready
+    Page("console-village-home",    "op_kwayangan",       "/villages/33.26.13.2008/", "#coverage-chart", True),
+    Page("console-dashboard",       "pmd_kab_pekalongan", "/dashboard/",              "#bands-chart", True),
+    Page("console-audit-queue",     "pmd_kab_pekalongan", "/audit/",                  "main h1"),
+    Page("console-members",         "op_kwayangan",       "/members/",                "#members-table"),
+    Page("console-activations",     "bpjs_kab_pekalongan", "/activations/",           "#activations-table"),
     Page("admin-index-pmd",         "pmd_kab_pekalongan", "/admin/",                  "#content-main"),
     Page("admin-regions-pmd",       "pmd_kab_pekalongan", "/admin/villages/region/",  "#result_list"),
     Page("admin-users-pmd",         "pmd_kab_pekalongan", "/admin/accounts/user/",    "#result_list"),

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from jamsostek.accounts.models import Role, User
+from jamsostek.core.money import format_rupiah
 from members.models import EndReason, Enrollment, Segment
 from villages.models import Region
 
@@ -134,15 +136,18 @@ def _pay_month(village: Region, period: datetime.date, today: datetime.date) -> 
                 note="Bukti transfer tidak terbaca dan nominal tidak sesuai",
             )
             paid_on = min(paid_on + datetime.timedelta(days=3), today)
+        method = rng.choice([PaymentMethod.TRANSFER, PaymentMethod.VIRTUAL_ACCOUNT])
         payment = payment_record(
             actor=operator,
             bill=bill,
             amount=bill.amount,
             paid_on=paid_on,
-            method=rng.choice([PaymentMethod.TRANSFER, PaymentMethod.VIRTUAL_ACCOUNT]),
+            method=method,
             funding_source=bill.funding_source,
             reference=reference,
             note="Iuran BPJS Ketenagakerjaan",
+            # The payments the auditor still has to check carry their transfer slip.
+            evidence=_transfer_slip(village, bill, paid_on, reference) if recent else None,
         )
         if not recent:  # the latest payments wait in the auditor's queue
             payment_review(actor=auditor, payment=payment, verdict="verify", note="Sesuai")
@@ -191,3 +196,47 @@ def _death_claims(village: Region) -> None:
             beneficiary_name=f"Ahli waris {enrollment.member.full_name}",
             note="Santunan kematian dibayarkan sekaligus",
         )
+
+
+def _transfer_slip(village: Region, bill: Bill, paid_on: datetime.date, reference: str):
+    """A one-page PDF transfer slip for ``bill``, as a village's bank would print it."""
+    lines = [
+        ("F2", 14, "BUKTI TRANSFER"),
+        ("F1", 10, f"Tanggal      : {paid_on:%d-%m-%Y}"),
+        ("F1", 10, f"Referensi    : {reference}"),
+        ("F1", 10, f"Dari         : Rekening Kas Desa {village.name}"),
+        ("F1", 10, "Ke           : BPJS Ketenagakerjaan"),
+        ("F1", 10, f"Keterangan   : Iuran {bill.segment} {bill.period:%m-%Y}"),
+        ("F2", 12, f"Jumlah       : {format_rupiah(bill.amount)}"),
+        ("F1", 10, "Status       : BERHASIL"),
+    ]
+    text = ["BT", "24 250 Td"]
+    for number, (font, size, line) in enumerate(lines):
+        if number:
+            text.append("0 -24 Td")
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        text.append(f"/{font} {size} Tf ({escaped}) Tj")
+    text.append("ET")
+    stream = "\n".join(text).encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 300] /Contents 6 0 R"
+        b" /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier-Bold >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    pdf = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return SimpleUploadedFile(f"bukti-{reference}.pdf", bytes(pdf), "application/pdf")

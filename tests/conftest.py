@@ -153,6 +153,12 @@ def shared_rows(django_db_blocker, build):
             block.__exit__(None, None, None)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded evidence and spreadsheets land in the test's own folder, not in ./media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def region(db):
     def get(code: str) -> Region:

@@ -27,7 +27,12 @@ class LoginView(auth_views.LoginView):
                 _("Too many failed logins: wait %(minutes)s minutes and try again.")
                 % {"minutes": max(1, round((self.throttle.wait() or 60) / 60))},
             )
-            return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
+            # Unbound: a bound form checks the password when its errors are shown, and the
+            # page would then tell a right password from a wrong one despite the throttle.
+            form = self.get_form_class()(
+                request, initial={"username": request.POST.get("username")}
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):

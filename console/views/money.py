@@ -33,7 +33,12 @@ REVERSERS = (Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.ADMIN)
 @any_role
 def bill_list(request):
     filters = BillFilter(request.GET, queryset=selectors.bills_for(request.user), request=request)
-    page = Paginator(filters.qs.order_by("-period", "village__code", "segment"), PAGE_SIZE)
+    try:
+        bills = filters.qs
+    except ApplicationError as exc:  # a month the period filter cannot read: shown, ignored
+        filters.form.add_error(exc.attr, exc.message)
+        bills = filters.qs
+    page = Paginator(bills.order_by("-period", "village__code", "segment"), PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from contributions.periods import add_months
 from contributions.selectors import arrears_by_village, bills_for, notifications_for
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
@@ -39,18 +41,26 @@ class VillageHome:
 
 
 def village_home(user, code: str, *, today: datetime.date | None = None) -> VillageHome:
-    """A village inside ``user``'s scope (else 404): its progress, this month's bills and
-    the overdue ones, and the user's unread reminders."""
+    """A village inside ``user``'s scope (else 404): its progress, the bills of this month
+    or falling due in it (last month's PU bill is due on the 15th), the overdue ones, and
+    the user's unread reminders."""
     village = villages_for(user).filter(code=code).first()
     if village is None:
         raise Http404
     today = today or timezone.localdate()
+    month = today.replace(day=1)
     progress = progress_body(village)
     bills = bills_for(user).filter(village=village)
     return VillageHome(
         village=village,
         progress=progress,
-        bills=list(bills.filter(period=today.replace(day=1)).order_by("segment", "funding_source")),
+        bills=list(
+            bills.filter(
+                Q(period=month) | Q(due_date__gte=month, due_date__lt=add_months(month, 1))
+            )
+            .exclude(status="overdue")  # listed under overdue
+            .order_by("due_date", "segment", "funding_source")
+        ),
         overdue=list(bills.filter(status="overdue").order_by("period", "segment")),
         reminders=list(
             notifications_for(user).filter(read_at__isnull=True).order_by("-created_at")[:5]
@@ -78,8 +88,9 @@ class Dashboard:
 
 
 def dashboard_region(user, code: str | None) -> Region | None:
-    """The region a dashboard looks at: ``code`` if the user may (their scope, below it, or
-    above it, cut to the scope), else their own scope; None: the nation (admins)."""
+    """The region a dashboard looks at: ``code`` if it is a province, regency or district
+    inside the user's scope (else 404), without one the user's own scope (a village's
+    district); None: the nation (admins)."""
     if code:
         try:
             return region_for(

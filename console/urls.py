@@ -31,6 +31,7 @@ urlpatterns = [
     path("bills/<int:pk>/", money.bill_detail, name="bill"),
     path("bills/<int:pk>/pay/", money.bill_pay, name="bill-pay"),
     path("audit/", money.audit_queue, name="audit"),
+    path("payments/<int:pk>/evidence/", money.payment_evidence, name="payment-evidence"),
     path("payments/<int:pk>/verify/", money.payment_verify, name="payment-verify"),
     path("payments/<int:pk>/reject/", money.payment_reject, name="payment-reject"),
     path("payments/<int:pk>/reverse/", money.payment_reverse_view, name="payment-reverse"),

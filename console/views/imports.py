@@ -68,6 +68,8 @@ def import_start(request):
     except ApplicationError as exc:
         _forget(request)
         return _page(request, upload_errors=[exc.message], status=400)
+    if run.job is not None:  # a big file: its job's page offers the confirm button when done
+        request.session[SESSION_KEY] = {**request.session[SESSION_KEY], "job": run.job.pk}
     return _page(request, checked=True, run=run, filename=upload.name, partial=partial)
 
 
@@ -104,9 +106,16 @@ def import_job(request, pk: int):
     if job is None:
         raise Http404
     finished = job.status in (job.State.DONE, job.State.FAILED)
+    kept = request.session.get(SESSION_KEY) or {}
+    confirmable = (
+        job.dry_run
+        and job.status == job.State.DONE
+        and kept.get("job") == job.pk  # the file this user checked last
+        and (job.partial or not (job.result or {}).get("errors"))
+    )
     return render(
         request,
         "console/_import_job.html",
-        {"job": job, "rows_done": import_job_rows_done(job)},
+        {"job": job, "rows_done": import_job_rows_done(job), "confirmable": confirmable},
         status=STOP_POLLING if finished else 200,
     )

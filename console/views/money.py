@@ -7,17 +7,23 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
 
 from contributions import selectors
 from contributions.api.bills import BillFilter
 from contributions.api.payments import PaymentWriteSerializer
 from contributions.models import BillStatus, PaymentMethod, PaymentStatus
-from contributions.services.payments import payment_record, payment_reverse, payment_review
+from contributions.services.payments import (
+    evidence_content_type,
+    payment_record,
+    payment_reverse,
+    payment_review,
+)
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.idempotency import fingerprint, run_once
@@ -148,6 +154,27 @@ def audit_queue(request):
         request.GET.get("page")
     )
     return render(request, "console/audit.html", {"page": page, "query": ""})
+
+
+@require_GET
+@any_role
+@xframe_options_sameorigin  # the audit queue embeds PDFs; other sites still may not
+def payment_evidence(request, pk: int):
+    """A payment's evidence shown in the browser (the API's endpoint downloads it), typed by
+    its first bytes, so a file named ``.html`` is never served as a page."""
+    payment = selectors.payments_for(request.user).filter(pk=pk).first()
+    if payment is None or not payment.evidence:
+        raise Http404
+    handle = payment.evidence.open("rb")
+    content_type = evidence_content_type(handle)
+    if content_type is None:  # stored before the check, or altered on disk: do not show it
+        handle.close()
+        raise Http404
+    return FileResponse(
+        handle,
+        content_type=content_type,
+        filename=payment.evidence.name.rsplit("/", 1)[-1],
+    )
 
 
 def _review(request, pk: int, verdict: str):

@@ -25,11 +25,20 @@ from .arrears import enrollments_reactivate_paid_up
 from .billing import bills_refresh
 
 # What evidence files may be, known by their first bytes (not by their name).
+# What evidence may be, by its first bytes (never by its name, which the sender chose).
 _SIGNATURES = {
-    b"%PDF-": "pdf",
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpeg",
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
 }
+
+
+def evidence_content_type(file) -> str | None:
+    """The MIME type of an evidence file by its first bytes; None if it is none we accept."""
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    return next((kind for sig, kind in _SIGNATURES.items() if head.startswith(sig)), None)
 
 
 def _check_evidence(upload) -> None:
@@ -42,10 +51,7 @@ def _check_evidence(upload) -> None:
             code="evidence_too_large",
             attr="evidence",
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in _SIGNATURES):
+    if evidence_content_type(upload) is None:
         raise ApplicationError(
             _("Evidence must be a photo (JPEG or PNG) or a PDF."),
             code="evidence_type",

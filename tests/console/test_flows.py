@@ -47,6 +47,7 @@ from tests.contributions.helpers import (
     generate,
     member_covered,
     pdf_bytes,
+    png_bytes,
     pu_terms,
 )
 from tests.factories import MemberFactory, PaymentFactory
@@ -342,16 +343,18 @@ def test_the_village_home_shows_its_progress_rows_and_this_months_bills(
         [int(cells[i]) for cells in table.values()] for i in range(3)
     ]
 
-    # And this month's bills are July's (BPU and PU), with their amounts; the overdue one is
-    # June's BPU bill (June's PU bill is due on 15 July)
+    # And this month's bills are July's (BPU and PU) and June's PU bill, due on 15 July, each
+    # with its amounts; the overdue one is June's BPU bill (due in June)
     this_month, overdue = page.all("table.bills")
     july = {b.pk: b for b in bills_of("2025-07")}
-    june_overdue = {b.pk for b in bills_of("2025-06") if b.status == "overdue"}
+    june = {b.segment: b for b in bills_of("2025-06")}
     assert len(july) == 2
-    assert [b.segment for b in bills_of("2025-06") if b.pk in june_overdue] == ["bpu"]
-    assert {int(tr.get("data-bill")) for tr in this_month.all("tr[data-bill]")} == set(july)
-    assert {int(tr.get("data-bill")) for tr in overdue.all("tr[data-bill]")} == june_overdue
-    for pk, bill in july.items():
+    assert (june["bpu"].status, june["pu"].status) == ("overdue", "open")
+    assert june["pu"].due_date == datetime.date(2025, 7, 15)
+    shown = {int(tr.get("data-bill")) for tr in this_month.all("tr[data-bill]")}
+    assert shown == {*july, june["pu"].pk}
+    assert {int(tr.get("data-bill")) for tr in overdue.all("tr[data-bill]")} == {june["bpu"].pk}
+    for pk, bill in {**july, june["pu"].pk: june["pu"]}.items():
         cells = [td.text for td in this_month.one(f"tr[data-bill={pk}]").all("td")]
         assert cells[4] == format_rupiah(bill.amount)
         assert cells[5] == format_rupiah(bill.paid_amount)
@@ -928,25 +931,69 @@ def test_a_file_over_the_sync_limit_becomes_a_job_polled_until_done(
     assert Member.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="console bug: a checked file over IMPORT_SYNC_LIMIT cannot be confirmed "
-    "(the job's fragment offers no confirm button; import.html only shows one for a result "
-    "checked in the request, or when 'partial' was ticked)",
-)
-def test_a_big_clean_file_can_be_confirmed_once_its_check_is_done(
+def test_a_big_clean_file_is_imported_once_its_check_is_done(
     browser, operator, settings, django_capture_on_commit_callbacks
 ):
+    # Given a file over the size checked in the request, checked as a job that ran clean
     settings.IMPORT_SYNC_LIMIT = 2
     client = browser(operator)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("console:import"), {"file": sheet([sheet_row(n) for n in (1, 2, 3)])})
-    job = ImportJob.objects.get()
+    check = ImportJob.objects.get()
+    confirm_url = reverse("console:import-confirm")
 
-    done = client.get(reverse("console:import-job", args=[job.pk]))
+    # When the page polls the finished check
+    done = client.get(reverse("console:import-job", args=[check.pk]))
 
+    # Then it stops polling and offers to import the file, of which nothing is kept yet
     assert done.status_code == 286
-    assert parse(done).has(f"form[action='{reverse('console:import-confirm')}']")
+    assert parse(done).one(f"form[action='{confirm_url}']").one("button").text == "Impor"
+    assert Member.objects.count() == 0
+
+    # When the operator confirms it (the import runs as a job too)
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = client.post(confirm_url)
+
+    # Then the three members are registered, and the import's job offers nothing more
+    assert imported.status_code == 200
+    assert Member.objects.count() == 3
+    job = ImportJob.objects.exclude(pk=check.pk).get()
+    assert not job.dry_run
+    assert not parse(client.get(reverse("console:import-job", args=[job.pk]))).has(
+        f"form[action='{confirm_url}']"
+    )
+
+
+def test_a_big_file_with_errors_offers_no_import_unless_checked_as_partial(
+    browser, operator, settings, django_capture_on_commit_callbacks
+):
+    # Given a big file whose second row has no name, checked as a job
+    settings.IMPORT_SYNC_LIMIT = 2
+    client = browser(operator)
+    rows = [sheet_row(1), sheet_row(2, full_name=""), sheet_row(3)]
+    confirm_url = reverse("console:import-confirm")
+
+    def check(**form):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("console:import"), {"file": sheet(rows), **form})
+        job = ImportJob.objects.filter(dry_run=True).latest("pk")
+        return parse(client.get(reverse("console:import-job", args=[job.pk])))
+
+    # When it is checked all-or-nothing, then its errors are shown and no import offered
+    whole = check()
+    assert whole.has("#import-errors")
+    assert not whole.has(f"form[action='{confirm_url}']")
+
+    # When it is checked as partial, then the rows without errors may be imported
+    partial = check(partial="on")
+    button = partial.one(f"form[action='{confirm_url}']").one("button")
+    assert button.text == "Impor baris yang tidak salah"
+
+    # And only the file checked last is offered: the first check's page offers nothing
+    first = ImportJob.objects.filter(dry_run=True).earliest("pk")
+    assert not parse(client.get(reverse("console:import-job", args=[first.pk]))).has(
+        f"form[action='{confirm_url}']"
+    )
 
 
 # --- recording a payment --------------------------------------------------------------------
@@ -1152,16 +1199,40 @@ def test_the_audit_queue_lists_the_payment_with_its_evidence_inline(browser, aud
     assert card.one("[data-figure=amount]").text.startswith(format_rupiah(33_600))
     assert recorded.recorded_by.username in card.text
     embedded = card.one("object")
-    evidence_url = reverse("payment-evidence", args=[recorded.pk])
+    evidence_url = reverse("console:payment-evidence", args=[recorded.pk])
     assert (embedded.get("data"), embedded.get("type")) == (evidence_url, "application/pdf")
     assert embedded.one("a").get("href") == evidence_url
-    # And the regency office (logged in to the console) may open it
+    # And the regency office opens it in the page: shown inline, embeddable by the console
+    # (not by other sites), typed by its bytes
     answer = client.get(evidence_url)
     assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    assert answer["Content-Disposition"].startswith("inline")
+    assert answer["X-Frame-Options"] == "SAMEORIGIN"
     assert b"".join(answer.streaming_content) == pdf_bytes()
     # And the card offers to verify and to reject it
     assert card.one(f"button[formaction='/payments/{recorded.pk}/verify/']")
     assert card.one(f"button[formaction='/payments/{recorded.pk}/reject/']")
+
+
+def test_evidence_is_served_as_what_its_bytes_are_not_what_its_name_says(
+    browser, operator, auditor, july_bill
+):
+    # Given a payment whose evidence is a PNG named like a web page
+    client = browser(operator)
+    form = payment_form(client, july_bill, amount="33600")
+    client.post(
+        reverse("console:bill-pay", args=[july_bill.pk]),
+        {**form, "evidence": SimpleUploadedFile("bukti.html", png_bytes(), "text/html")},
+    )
+    payment = Payment.objects.get()
+
+    # When the auditor opens it
+    answer = browser(auditor).get(reverse("console:payment-evidence", args=[payment.pk]))
+
+    # Then it is a PNG, and the browser is told not to guess otherwise
+    assert answer["Content-Type"] == "image/png"
+    assert answer["X-Content-Type-Options"] == "nosniff"
 
 
 def test_who_recorded_a_payment_cannot_verify_it(browser, admin, july_bill):

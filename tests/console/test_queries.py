@@ -28,6 +28,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from contributions.services.budgets import budget_create
 from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
@@ -365,9 +366,9 @@ def test_village_home_costs_the_same_queries_for_more_bills_and_reminders(
 
     many = measure(client, url, bills_and_reminders)
 
-    # (July's three bills and seventeen overdue: June's PU bill is due on 15 July; the five
-    # newest reminders)
-    assert_same_cost("village", few, many, rows=(2 + 2, 20 + 5))
+    # (this month: July's three bills and June's PU bill, due on 15 July; seventeen overdue;
+    # the five newest reminders)
+    assert_same_cost("village", few, many, rows=(2 + 2, 4 + 17 + 5))
 
 
 def bills_and_reminders(page) -> int:
@@ -425,6 +426,92 @@ def ranked_and_in_arrears(page) -> int:
     return len(page.rows("ranking-table")) + len(page.rows("arrears-table"))
 
 
+# --- what the regency office sets and the BPJS office records -------------------------------
+
+
+def budgeted_villages(codes: list[str], *, auditor, admin) -> None:
+    """For each village: an ADD and an APBD budget for 2025, a billed month paid in part."""
+    for code in codes:
+        village = Region.objects.get(code=code)
+        for source in ("add", "apbd_kab"):
+            budget_create(
+                actor=auditor, village=village, year=2025, funding_source=source, amount=9_000_000
+            )
+        member_covered(admin, village=code, category="bpd")
+        generate("2025-06", code)
+        pay(admin, bill_of(code, period="2025-06"))
+
+
+def test_budgets_page_costs_the_same_queries_for_more_budgets(browser, auditor, admin):
+    # Given two villages of the regency with budgets, billed and paid against
+    client = browser(auditor)
+    codes = desa(KAB_PEKALONGAN, 8)
+    budgeted_villages(codes[:2], auditor=auditor, admin=admin)
+
+    few = measure(client, reverse("console:budgets"), "tr[data-budget]")
+
+    # Given six more villages, budgeted the same way
+    budgeted_villages(codes[2:], auditor=auditor, admin=admin)
+
+    many = measure(client, reverse("console:budgets"), "tr[data-budget]")
+
+    # Then every budget is shown with what was billed and paid, at the same cost
+    assert_same_cost("budgets", few, many, rows=(4, 16))
+
+
+def test_users_page_costs_the_same_queries_for_more_users(browser, make_user, auditor):
+    # Given the regency office and two operators of its villages
+    client = browser(auditor)
+    codes = desa(KAB_PEKALONGAN, 12)
+    for code in codes[:2]:
+        make_user(Role.VILLAGE_OPERATOR, code)
+
+    few = measure(client, reverse("console:users"), "tr[data-user]")
+
+    # Given ten more users: operators of other villages, district viewers, a BPJS officer
+    for code in codes[2:8]:
+        make_user(Role.VILLAGE_OPERATOR, code)
+    for code in {c.rsplit(".", 1)[0] for c in codes[:3]}:
+        make_user(Role.DISTRICT_VIEWER, code)
+    make_user(Role.BPJS_OFFICER, KAB_PEKALONGAN)
+    make_user(Role.PMD_AUDITOR, KAB_PEKALONGAN)
+
+    many = measure(client, reverse("console:users"), "tr[data-user]")
+
+    # Then each user is shown with its role and scope, at the same cost
+    # (the auditor lists itself too; the first three villages lie in two districts)
+    assert_same_cost("users", few, many, rows=(3, 12))
+
+
+def test_claims_page_costs_the_same_queries_for_more_claims(browser, officer, admin):
+    # Given two benefits paid in two villages of the regency
+    client = browser(officer)
+    codes = desa(KAB_PEKALONGAN, 6)
+
+    def claims_in(village_codes):
+        for index, code in enumerate(village_codes):
+            member = member_covered(admin, village=code, category="pekerja_rentan")
+            claim_record(
+                actor=officer,
+                member=member,
+                benefit="jkk" if index % 2 else "jkm",
+                event_date=day("2025-06-01"),
+                paid_on=day("2025-06-20"),
+                beneficiary_name="Ahli Waris",
+                amount=1_000_000 if index % 2 else None,
+            )
+
+    claims_in(codes[:2])
+    few = measure(client, reverse("console:claims"), "tr[data-claim]")
+
+    # Given four more, JKK and JKM (which ends the enrollment), in other villages
+    claims_in(codes[2:])
+    many = measure(client, reverse("console:claims"), "tr[data-claim]")
+
+    # Then each benefit is shown with its member and village, at the same cost
+    assert_same_cost("claims", few, many, rows=(2, 6))
+
+
 # --- the table is complete ----------------------------------------------------------------
 
 # Each console page that shows a list, and the test above that counts its queries.
@@ -437,6 +524,9 @@ LIST_PAGES = {
     "audit": test_audit_queue_costs_the_same_queries_for_more_payments,
     "village": test_village_home_costs_the_same_queries_for_more_bills_and_reminders,
     "dashboard": test_dashboard_costs_the_same_queries_for_more_villages,
+    "budgets": test_budgets_page_costs_the_same_queries_for_more_budgets,
+    "users": test_users_page_costs_the_same_queries_for_more_users,
+    "claims": test_claims_page_costs_the_same_queries_for_more_claims,
 }
 
 # Every other console page, and why it lists nothing that grows.
@@ -453,9 +543,12 @@ NOT_LISTS = {
     "import-confirm": "a POST; shows the import's result",
     "import-job": "one job; its errors come from the job's stored result",
     "bill-pay": "a POST that redirects (or the bill page again)",
+    "payment-evidence": "one payment's file",
     "payment-verify": "a POST that redirects",
     "payment-reject": "a POST that redirects",
     "payment-reverse": "a POST that redirects",
+    "member-edit": "a form for one member and its open enrollment",
+    "village-settings": "a form: one field per seat category, a fixed set",
 }
 
 

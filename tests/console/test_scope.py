@@ -136,6 +136,9 @@ MATRIX = {
     ("member-activate", "POST"):     row(STEP,       NO,       NO,     STEP,   DONE,   LG),
     ("member-end", "GET"):           row(NA,         NA,       NA,     NA,     NA,     NA),
     ("member-end", "POST"):          row(STEP,       NO,       NO,     STEP,   DONE,   LG),
+    # Editing a member (its name, phone, terms): the village's operator and the admin.
+    ("member-edit", "GET"):          row(IN,         NO,       NO,     NO,     OK,     LG),
+    ("member-edit", "POST"):         row(STEP,       NO,       NO,     NO,     DONE,   LG),
     ("activations", "GET"):          row(403,        403,      403,    200,    200,    LOGIN),
     ("activations", "POST"):         row(403,        403,      403,    200,    200,    LOGIN),
 
@@ -159,12 +162,27 @@ MATRIX = {
     # callers recorded these); operator, office and admin reverse.
     ("audit", "GET"):                row(403,        403,      200,    403,    200,    LOGIN),
     ("audit", "POST"):               row(403,        403,      200,    403,    200,    LOGIN),
+    # A payment's evidence, shown in the page: everyone, for the payments of its scope.
+    ("payment-evidence", "GET"):     row(IN,         IN,       IN,     IN,     OK,     LG),
+    ("payment-evidence", "POST"):    row(NA,         NA,       NA,     NA,     NA,     NA),
     ("payment-verify", "GET"):       row(NA,         NA,       NA,     NA,     NA,     NA),
     ("payment-verify", "POST"):      row(NO,         NO,       STEP,   NO,     DONE,   LG),
     ("payment-reject", "GET"):       row(NA,         NA,       NA,     NA,     NA,     NA),
     ("payment-reject", "POST"):      row(NO,         NO,       STEP,   NO,     DONE,   LG),
     ("payment-reverse", "GET"):      row(NA,         NA,       NA,     NA,     NA,     NA),
     ("payment-reverse", "POST"):     row(STEP,       NO,       STEP,   NO,     DONE,   LG),
+
+    # What the regency office sets: a village's seats and target, its users; budgets are
+    # read by everyone and set by the office (and admin).
+    ("village-settings", "GET"):     row(NO,         NO,       IN,     NO,     OK,     LG),
+    ("village-settings", "POST"):    row(NO,         NO,       STEP,   NO,     DONE,   LG),
+    ("budgets", "GET"):              row(200,        200,      200,    200,    200,    LOGIN),
+    ("budgets", "POST"):             row(403,        403,      302,    403,    302,    LOGIN),
+    ("users", "GET"):                row(403,        403,      200,    403,    200,    LOGIN),
+    ("users", "POST"):               row(403,        403,      302,    403,    302,    LOGIN),
+    # Benefits paid: read by everyone, recorded by the BPJS office (and admin).
+    ("claims", "GET"):               row(200,        200,      200,    200,    200,    LOGIN),
+    ("claims", "POST"):              row(403,        403,      403,    302,    302,    LOGIN),
 }
 # fmt: on
 
@@ -213,7 +231,7 @@ def bills(world, caller):
     return {"pk": bill_in(KWAYANGAN).pk}, {"pk": bill_in(OUTSIDE[caller]).pk}
 
 
-def payments(world, caller):
+def payments(world, caller, evidence: bool = False):
     """(inside, outside) payments awaiting review, recorded by those villages' operators
     (none of them a caller, so any caller may review them)."""
     return tuple(
@@ -225,10 +243,17 @@ def payments(world, caller):
                 paid_on=datetime.date(2025, 7, 1),
                 method="transfer",
                 funding_source="add",
+                evidence=(
+                    SimpleUploadedFile("bukti.pdf", b"%PDF-1.4\n%%EOF\n") if evidence else None
+                ),
             ).pk
         }
         for code in (KWAYANGAN, OUTSIDE[caller])
     )
+
+
+def evidenced_payments(world, caller):
+    return payments(world, caller, evidence=True)
 
 
 def import_jobs(world, caller):
@@ -251,9 +276,12 @@ OBJECTS = {
     "member-submit": members(Status.DRAFT),
     "member-activate": members(Status.SUBMITTED),
     "member-end": members(Status.ACTIVE),
+    "member-edit": members(Status.SUBMITTED),
+    "village-settings": villages,
     "import-job": import_jobs,
     "bill": bills,
     "bill-pay": bills,
+    "payment-evidence": evidenced_payments,
     "payment-verify": payments,
     "payment-reject": payments,
     "payment-reverse": payments,
@@ -343,6 +371,43 @@ def form_body(name: str, world, caller: str) -> dict:
         return {"note": "bukti tidak terbaca"}
     if name == "payment-reverse":
         return {"reason": "salah input"}
+    if name == "member-edit":
+        return {
+            "full_name": "Siti Aminah",
+            "phone": "081234567890",
+            "occupation": "",
+            "segment": "bpu",
+            "programs": ["jkk", "jkm"],
+            "declared_income": "1200000",
+            "funding_source": "add",
+            "reason": "penghasilan naik",
+        }
+    if name == "village-settings":
+        return {"seats_bpd": "7", "rentan_target": "120"}
+    if name == "budgets":  # a budget of its own year for each caller
+        return {
+            "village": KWAYANGAN,
+            "year": str(2030 + next(_serial) % 70),
+            "funding_source": "add",
+            "amount": "50000000",
+        }
+    if name == "users":
+        return {
+            "username": f"operator_baru_{next(_serial)}",
+            "password": "sandi-yang-panjang-2025",
+            "full_name": "Operator Baru",
+            "role": VO,
+            "scope_code": KWAYANGAN,
+        }
+    if name == "claims":
+        return {
+            "member": member_in(world, KWAYANGAN, Status.ACTIVE)["pk"],
+            "benefit": "jkk",
+            "event_date": "2025-06-02",
+            "paid_on": "2025-07-01",
+            "amount": "2500000",
+            "beneficiary_name": "Siti Aminah",
+        }
     return {}
 
 

@@ -206,7 +206,7 @@ def _transfer_slip(village: Region, bill: Bill, paid_on: datetime.date, referenc
         ("F1", 10, f"Referensi    : {reference}"),
         ("F1", 10, f"Dari         : Rekening Kas Desa {village.name}"),
         ("F1", 10, "Ke           : BPJS Ketenagakerjaan"),
-        ("F1", 10, f"Keterangan   : Iuran {bill.segment} {bill.period:%m-%Y}"),
+        ("F1", 10, f"Keterangan   : Iuran {bill.segment.upper()} {bill.period:%m-%Y}"),
         ("F2", 12, f"Jumlah       : {format_rupiah(bill.amount)}"),
         ("F1", 10, "Status       : BERHASIL"),
     ]

@@ -37,6 +37,7 @@ class Page(NamedTuple):
     path: str
     ready: str  # CSS of what must be on screen before the picture is taken
     full_page: bool = False  # the whole height, not just the 1280×900 viewport
+    settle: float = 0  # seconds more for what draws itself after "ready" (Chrome's PDF viewer)
 
 
 # fmt: off
@@ -44,7 +45,7 @@ PAGES = [
     #    file                       user                  path                        ready
     Page("console-village-home",    "op_kwayangan",       "/villages/33.26.13.2008/", "#coverage-chart", True),
     Page("console-dashboard",       "pmd_kab_pekalongan", "/dashboard/",              "#bands-chart", True),
-    Page("console-audit-queue",     "pmd_kab_pekalongan", "/audit/",                  "main h1"),
+    Page("console-audit-queue",     "pmd_kab_pekalongan", "/audit/",                  "main h1", settle=3),
     Page("console-members",         "op_kwayangan",       "/members/",                "#members-table"),
     Page("console-activations",     "bpjs_kab_pekalongan", "/activations/",           "#activations-table"),
     Page("admin-index-pmd",         "pmd_kab_pekalongan", "/admin/",                  "#content-main"),
@@ -79,6 +80,7 @@ def take(base_url: str, pages: list[Page], out: Path, language: str) -> list[Pat
             for page in rows:
                 browser.get(base_url + page.path)
                 wait_for(browser, page.ready, timeout=20)
+                time.sleep(page.settle)
                 path = screenshot(browser, out / f"{page.file}.png", full_page=page.full_page)
                 print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
                 saved.append(path)

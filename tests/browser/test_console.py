@@ -196,3 +196,64 @@ def test_an_operator_of_another_village_meets_a_404_on_a_members_page(
     # Then the page does not exist for it
     assert "Not Found" in wait_for(browser, "body").text
     assert member.full_name not in browser.page_source
+
+
+# Pages a secretary and the regency office open in the field, and what each must show.
+PHONE_PAGES = {
+    "operator": [
+        ("/villages/33.26.13.2008/", "#coverage-chart"),
+        ("/members/", "#members-table"),
+        ("/members/new/", "#member-form"),
+        ("/bills/", "main h1"),
+        ("/members/import/", "main form"),
+    ],
+    "auditor": [
+        ("/dashboard/", "#bands-chart"),
+        ("/audit/", "main h1"),
+        ("/budgets/", "main h1"),
+        ("/users/", "main h1"),
+    ],
+}
+
+
+def test_on_a_phone_no_page_runs_off_the_screen_and_every_field_has_a_label(
+    browser, live_server, operator, auditor, admin
+):
+    # Given some members and bills of Kwayangan, and a phone's screen (390 px wide)
+    member_covered(admin)
+    member_covered(admin, category="linmas")
+    generate("2025-07", "33.26.13.2008")
+    progress_refresh()
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    for user, pages in (("operator", PHONE_PAGES["operator"]), ("auditor", PHONE_PAGES["auditor"])):
+        browser.delete_all_cookies()
+        login(browser, live_server, operator if user == "operator" else auditor)
+        for path, ready in pages:
+            # When the page opens
+            browser.get(live_server.url + path)
+            wait_for(browser, ready)
+            # Then nothing one reads or presses lies beyond the screen's right edge (wide
+            # tables scroll inside their own box)
+            cut = browser.execute_script(
+                "return [...document.querySelectorAll("
+                "'a, button, summary, input, select, textarea, h1, h2, p, label, th, td')]"
+                ".filter(e => !e.closest('.overflow-auto') && e.getClientRects().length)"
+                ".filter(e => e.getBoundingClientRect().right"
+                " > document.documentElement.clientWidth + 1)"
+                ".map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 30))"
+            )
+            assert cut == [], f"{path}: beyond a 390 px screen: {cut}"
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+            ), f"{path}: the page scrolls sideways"
+            # And every field a person fills in has a label (or an aria-label) read out
+            unlabelled = browser.execute_script(
+                "return [...document.querySelectorAll('input, select, textarea')]"
+                ".filter(f => !['hidden', 'submit'].includes(f.type))"
+                ".filter(f => !(f.labels && f.labels.length) && !f.getAttribute('aria-label'))"
+                ".map(f => f.name || f.id)"
+            )
+            assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"

@@ -23,7 +23,6 @@ July's BPU bills (due the 15th) are open.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -60,6 +59,7 @@ from tests.contributions.helpers import (
 )
 from tests.factories import MemberFactory
 from tests.members.helpers import make_nik
+from tests.queries import Page, assert_same_cost, desa
 from villages.models import Level, Region
 from villages.services import village_update
 
@@ -79,14 +79,6 @@ def clock():
 # --- measuring --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    """One GET of a list page: the SQL it ran and the rows it answered."""
-
-    queries: list[str]
-    rows: int
-
-
 def list_page(client, prefix: str, **params) -> Page:
     params.setdefault("page_size", 100)
     with CaptureQueriesContext(connection) as captured:
@@ -95,33 +87,7 @@ def list_page(client, prefix: str, **params) -> Page:
     return Page([q["sql"] for q in captured.captured_queries], len(response.json()["results"]))
 
 
-def assert_same_cost(prefix: str, few: Page, many: Page, rows: tuple[int, int]) -> None:
-    """The larger page holds the rows expected, and cost as many queries as the smaller."""
-    figures = (
-        f"/{prefix}/: {len(few.queries)} queries for {few.rows} rows, "
-        f"{len(many.queries)} for {many.rows}"
-    )
-    print(figures)  # shown with -s: the figures of each list
-    assert (few.rows, many.rows) == rows
-    assert many.rows > few.rows
-    assert len(many.queries) == len(few.queries), figures + ":\n" + "\n".join(many.queries)
-
-
 # --- building ---------------------------------------------------------------------------
-
-
-def desa(prefix: str, count: int, exclude: tuple[str, ...] = ()) -> list[str]:
-    """The first ``count`` desa (not kelurahan: those have no ADD) whose code starts so."""
-    codes = (
-        Region.objects.filter(level=Level.VILLAGE, code__startswith=prefix + ".")
-        .filter(code__regex=r"^\d{2}\.\d{2}\.\d{2}\.2")
-        .exclude(code__in=exclude)
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
-    found = list(codes[:count])
-    assert len(found) == count, prefix
-    return found
 
 
 # --- /regions/ --------------------------------------------------------------------------

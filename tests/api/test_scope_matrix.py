@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from contributions.models import BenefitClaim, Bill, Budget, Rate, Relief
@@ -36,28 +36,23 @@ from tests.conftest import (
     MEDONO,
     PASSWORD,
 )
+from tests.matrix import (
+    ADMIN,
+    ANON,
+    CALLERS,
+    PMD,
+    ROLES,
+    assert_matrix_complete,
+    described,
+    resolver_patterns,
+    row,
+)
 from villages.models import Level, Region
 
 pytestmark = pytest.mark.django_db
 
-VO, DV, PMD, BPJS, ADMIN = (
-    Role.VILLAGE_OPERATOR.value,
-    Role.DISTRICT_VIEWER.value,
-    Role.PMD_AUDITOR.value,
-    Role.BPJS_OFFICER.value,
-    Role.ADMIN.value,
-)
-ANON = "anonymous"
-ROLES = (VO, DV, PMD, BPJS, ADMIN)
-CALLERS = (*ROLES, ANON)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 API_PREFIX = "api/v1/"
-
-
-def row(*cells) -> dict:
-    """One matrix row, its cells in the order of CALLERS."""
-    assert len(cells) == len(CALLERS)
-    return dict(zip(CALLERS, cells, strict=True))
 
 
 # Shorthands for object endpoints: (inside the caller's scope, outside it).
@@ -693,20 +688,11 @@ IMPORT_HEADER = "village,nik,full_name,birth_date,sex,category\n"
 
 def api_url_patterns() -> list[tuple[str, str, list[str]]]:
     """(name, route, URL kwargs) of every URL pattern under /api/v1/, found by the resolver."""
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            else:
-                yield pattern, route
-
-    found = []
-    for pattern, route in walk(get_resolver().url_patterns, ""):
-        if route.lstrip("^").startswith(API_PREFIX):
-            found.append((pattern.name, route, sorted(pattern.pattern.regex.groupindex)))
-    return found
+    return [
+        described(pattern, route)
+        for pattern, route, _namespaces in resolver_patterns()
+        if route.lstrip("^").startswith(API_PREFIX)
+    ]
 
 
 # --- the table is complete ----------------------------------------------------------------
@@ -717,27 +703,9 @@ def test_every_api_url_is_in_the_matrix():
     patterns = api_url_patterns()
     assert len(patterns) >= 12, patterns
 
-    # Then each has a name, and the matrix has a row for each of its methods
-    unnamed = [route for name, route, _kwargs in patterns if not name]
-    assert unnamed == [], "API URLs without a name cannot be checked by the matrix"
-    missing = [
-        (name, method)
-        for name, _route, _kwargs in patterns
-        for method in METHODS
-        if (name, method) not in MATRIX
-    ]
-    assert missing == [], f"add these (URL name, method) rows to MATRIX: {missing}"
-
-    # And URLs that address an object are called with one inside and one outside the scope
-    for name, route, kwargs in patterns:
-        if kwargs:
-            assert name in OBJECTS, f"{route} takes {kwargs}: add an OBJECTS entry for {name}"
-        for method in METHODS:
-            for caller, cell in MATRIX[(name, method)].items():
-                if kwargs:
-                    assert isinstance(cell, tuple) and len(cell) == 2, (name, method, caller)
-                else:
-                    assert isinstance(cell, int), (name, method, caller)
+    # Then each has a name and a row for each of its methods, and those that address an
+    # object are called with one inside and one outside the scope
+    assert_matrix_complete(patterns, MATRIX, OBJECTS, METHODS, "API")
 
 
 def test_the_matrix_has_no_stale_rows():

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,21 +50,14 @@ from tests.contributions.helpers import (
     pu_terms,
 )
 from tests.factories import MemberFactory
-from villages.models import Level, Region
+from tests.queries import Page, assert_same_cost, desa
+from villages.models import Region
 from villages.services import village_update
 
 pytestmark = pytest.mark.django_db
 
 
 # --- measuring --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    """One GET of a console page: the SQL it ran and the rows it showed."""
-
-    queries: list[str]
-    rows: int
 
 
 def measure(client, url: str, rows: str | Callable, params: dict | None = None) -> Page:
@@ -77,32 +69,6 @@ def measure(client, url: str, rows: str | Callable, params: dict | None = None) 
     page = parse(response)
     shown = rows(page) if callable(rows) else len(page.all(rows))
     return Page([q["sql"] for q in captured.captured_queries], shown)
-
-
-def assert_same_cost(name: str, few: Page, many: Page, rows: tuple[int, int]) -> None:
-    """The larger page shows the rows expected, and cost as many queries as the smaller."""
-    figures = (
-        f"{name}: {len(few.queries)} queries for {few.rows} rows, "
-        f"{len(many.queries)} for {many.rows}"
-    )
-    print(figures)  # shown with -s: the figures of each page
-    assert (few.rows, many.rows) == rows
-    assert many.rows > few.rows
-    assert len(many.queries) == len(few.queries), figures + ":\n" + "\n".join(many.queries)
-
-
-def desa(prefix: str, count: int, exclude: tuple[str, ...] = ()) -> list[str]:
-    """The first ``count`` desa (not kelurahan) whose code starts with ``prefix``."""
-    codes = (
-        Region.objects.filter(level=Level.VILLAGE, code__startswith=prefix + ".")
-        .filter(code__regex=r"^\d{2}\.\d{2}\.\d{2}\.2")
-        .exclude(code__in=exclude)
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
-    found = list(codes[:count])
-    assert len(found) == count, prefix
-    return found
 
 
 def evidence(kind: str) -> SimpleUploadedFile:

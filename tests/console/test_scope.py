@@ -56,21 +56,12 @@ from tests.conftest import (
 from tests.console.html import parse
 from tests.console.routes import NAMESPACE, console_patterns, console_url_patterns
 from tests.factories import MemberFactory
+from tests.matrix import ADMIN, ANON, BPJS, CALLERS, DV, PMD, ROLES, VO, assert_matrix_complete, row
 from tests.members.helpers import bpu_terms, make_nik
 from villages.models import Level, Region
 
 pytestmark = pytest.mark.django_db
 
-VO, DV, PMD, BPJS, ADMIN = (
-    Role.VILLAGE_OPERATOR.value,
-    Role.DISTRICT_VIEWER.value,
-    Role.PMD_AUDITOR.value,
-    Role.BPJS_OFFICER.value,
-    Role.ADMIN.value,
-)
-ANON = "anonymous"
-ROLES = (VO, DV, PMD, BPJS, ADMIN)
-CALLERS = (*ROLES, ANON)
 METHODS = ("GET", "POST")
 
 PROTO = "33.26.13.2007"  # another desa of Kedungwuni, Kwayangan's district
@@ -80,12 +71,6 @@ PACENTAN = "35.26.13.2008"  # Kwayangan's digits in another province (Kab. Bangk
 OUTSIDE = {VO: PROTO, DV: BLACANAN, PMD: CIRAHAB, BPJS: CIRAHAB, ADMIN: CIRAHAB, ANON: CIRAHAB}
 
 LOGIN = "login"  # 302 to the login page
-
-
-def row(*cells) -> dict:
-    """One matrix row, its cells in the order of CALLERS."""
-    assert len(cells) == len(CALLERS)
-    return dict(zip(CALLERS, cells, strict=True))
 
 
 # Shorthands for object pages: (inside the caller's scope, outside it).
@@ -442,27 +427,9 @@ def test_every_console_url_is_in_the_matrix():
     patterns = console_url_patterns()
     assert len(patterns) >= 20, patterns
 
-    # Then each has a name, and the matrix has a GET and a POST row for it
-    unnamed = [route for name, route, _kwargs in patterns if not name]
-    assert unnamed == [], "console URLs without a name cannot be checked by the matrix"
-    missing = [
-        (name, method)
-        for name, _route, _kwargs in patterns
-        for method in METHODS
-        if (name, method) not in MATRIX
-    ]
-    assert missing == [], f"add these (URL name, method) rows to MATRIX: {missing}"
-
-    # And URLs that address an object are called with one inside and one outside the scope
-    for name, route, kwargs in patterns:
-        if kwargs:
-            assert name in OBJECTS, f"{route} takes {kwargs}: add an OBJECTS entry for {name}"
-        for method in METHODS:
-            for caller, cell in MATRIX[(name, method)].items():
-                if kwargs:
-                    assert isinstance(cell, tuple) and len(cell) == 2, (name, method, caller)
-                else:
-                    assert not isinstance(cell, tuple), (name, method, caller)
+    # Then each has a name and a GET and a POST row, and those that address an object are
+    # called with one inside and one outside the scope
+    assert_matrix_complete(patterns, MATRIX, OBJECTS, METHODS, "console")
 
 
 def test_the_matrix_has_no_stale_rows():

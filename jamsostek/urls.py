@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from contributions.api import (
@@ -16,12 +16,12 @@ from contributions.api import (
 )
 from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
 from jamsostek.core.health import healthz
+from jamsostek.core.schema import ApiRootView
 from members.api import ImportJobViewSet, MemberViewSet
 from reports.api import ClaimsReportView, ComplianceView, CoverageView
 from villages.api import RegionViewSet, VillageViewSet
 
-router = DefaultRouter()
-router.include_format_suffixes = False
+router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("villages", VillageViewSet, basename="village")
 router.register("users", UserViewSet, basename="user")
@@ -37,6 +37,7 @@ router.register("claims", ClaimViewSet, basename="claim")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/me/", MeView.as_view(), name="me"),

@@ -99,7 +99,7 @@ def test_dana_desa_is_refused_alike_by_members_the_import_budgets_and_payments(
             "method": "transfer",
             "funding_source": "dana_desa",
         },
-        format="json",
+        format="multipart",
     )
 
     # Then every door answers with the one code and the one message

@@ -162,6 +162,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "jamsostek.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bodies are JSON; the endpoints that take a file (the spreadsheet import, a payment with
+    # its evidence) say multipart/form-data instead. One media type per operation keeps
+    # generated clients simple (and openapi-python-client working).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login_failures": LOGIN_FAILURE_RATE},
@@ -193,6 +197,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Always in English, whatever the request's language: names and texts of the published
+    # contract must not depend on who fetched it (jamsostek/core/schema.py).
+    "DEFAULT_GENERATOR_CLASS": "jamsostek.core.schema.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "jamsostek.accounts.models.Role",
         "RegionLevelEnum": "villages.models.Level",

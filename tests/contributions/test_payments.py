@@ -53,7 +53,7 @@ def other_bill(admin, village: str) -> Bill:
 
 
 def record(client, target: Bill, **overrides):
-    return client.post(PAYMENTS, payment_body(target, **overrides), format="json")
+    return client.post(PAYMENTS, payment_body(target, **overrides), format="multipart")
 
 
 def act(client, payment_id: int, action: str, body: dict | None = None):
@@ -281,7 +281,7 @@ def test_the_database_refuses_the_recorder_as_reviewer(operator, bill):
 def test_no_more_than_the_outstanding_amount(api, operator, auditor, bill):
     client = api(operator)
     # When a rupiah more than the bill is recorded
-    response = client.post(PAYMENTS, payment_body(bill, amount=33_601), format="json")
+    response = client.post(PAYMENTS, payment_body(bill, amount=33_601), format="multipart")
     # Then it is refused as an overpayment, naming what is outstanding
     assert response.status_code == 409
     assert error_codes(response) == ["overpayment"]
@@ -453,7 +453,10 @@ def test_evidence_larger_than_the_limit_is_refused(api, operator, bill, settings
 
 def keyed(client, bill: Bill, key: str, **overrides):
     return client.post(
-        PAYMENTS, payment_body(bill, **overrides), format="json", headers={"Idempotency-Key": key}
+        PAYMENTS,
+        payment_body(bill, **overrides),
+        format="multipart",
+        headers={"Idempotency-Key": key},
     )
 
 

@@ -120,7 +120,7 @@ def race(user: User, bodies: list[dict], headers: dict | None = None) -> list:
             client.force_authenticate(own)
             barrier.wait(timeout=30)
             responses[index] = client.post(
-                PAYMENTS, bodies[index], format="json", headers=headers or {}
+                PAYMENTS, bodies[index], format="multipart", headers=headers or {}
             )
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             failures.append(exc)
@@ -233,7 +233,7 @@ def test_recording_a_payment_locks_the_bill_row(bill, operator):
 
     # When one payment is recorded
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(PAYMENTS, body(bill, bill.amount // 5), format="json")
+        response = client.post(PAYMENTS, body(bill, bill.amount // 5), format="multipart")
 
     # Then the bill's row was read with SELECT ... FOR UPDATE before the payment was written
     assert response.status_code == 201, response.content

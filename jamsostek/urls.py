@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from contributions.api import (
     ArrearsViewSet,
@@ -14,7 +13,7 @@ from contributions.api import (
     RateViewSet,
     ReliefViewSet,
 )
-from jamsostek.accounts.api import MeView, TokenObtainView, UserViewSet
+from jamsostek.accounts.api import MeView, TokenObtainView, TokenRefreshView, UserViewSet
 from jamsostek.core.health import healthz
 from jamsostek.core.schema import ApiRootView
 from members.api import ImportJobViewSet, MemberViewSet

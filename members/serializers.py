@@ -32,7 +32,7 @@ class RoleSerializer(serializers.Serializer):
     position = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     term_start = serializers.DateField(required=False, allow_null=True, default=None)
     term_end = serializers.DateField(required=False, allow_null=True, default=None)
-    ended_on = serializers.DateField(read_only=True)
+    ended_on = serializers.DateField(read_only=True, allow_null=True)
 
 
 class EnrollmentWriteSerializer(serializers.Serializer):

@@ -153,6 +153,26 @@ def shared_rows(django_db_blocker, build):
             block.__exit__(None, None, None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _answers_hold_to_the_schema():
+    """Every response a test client receives from /api/v1/ is checked against the published
+    OpenAPI schema (tests/contract.py): a disagreement fails the test that received it."""
+    from django.test.client import Client
+
+    from tests import contract
+
+    unchecked = Client.request
+
+    def request(self, **environ):
+        response = unchecked(self, **environ)
+        contract.check(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""), response)
+        return response
+
+    Client.request = request
+    yield
+    Client.request = unchecked
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded evidence and spreadsheets land in the test's own folder, not in ./media."""

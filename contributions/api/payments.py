@@ -23,7 +23,13 @@ from members.serializers import FundingSourceField
 from .. import selectors
 from ..models import Payment, PaymentMethod, PaymentStatus
 from ..periods import parse_period
-from ..services.payments import payment_record, payment_reverse, payment_review
+from ..services.payments import (
+    EVIDENCE_TYPES,
+    evidence_content_type,
+    payment_record,
+    payment_reverse,
+    payment_review,
+)
 from .common import PeriodField, RegionCodeFilters
 
 
@@ -244,7 +250,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._detail(payment)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, kind): bytes for kind in EVIDENCE_TYPES},
         summary="Download the payment's evidence (same scope as the payment)",
     )
     @action(detail=True, methods=["get"])
@@ -253,7 +259,14 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not payment.evidence:
             raise Http404
         name = payment.evidence.name.rsplit("/", 1)[-1]
-        return FileResponse(payment.evidence.open("rb"), as_attachment=True, filename=name)
+        file = payment.evidence.open("rb")
+        # The type the file is (by its first bytes, as when it was accepted), not its name's.
+        return FileResponse(
+            file,
+            as_attachment=True,
+            filename=name,
+            content_type=evidence_content_type(file) or "application/octet-stream",
+        )
 
     @extend_schema(
         request=ReverseSerializer,

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
+from jamsostek.core.pagination import PageNumberPagination
 from jamsostek.core.permissions import roles
 
 from .. import selectors
@@ -107,14 +108,18 @@ class ReliefDetailSerializer(ReliefSerializer):
         fields = [*ReliefSerializer.Meta.fields, "history"]
 
 
-class RateScheduleSerializer(serializers.Serializer):
+class RateSchedulePagination(PageNumberPagination):
     """The rate list's page, with the reliefs in force that day beside it."""
 
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = RateSerializer(many=True)
-    reliefs = ReliefSerializer(many=True, help_text="the reliefs in force on the same day")
+    def get_paginated_response_schema(self, schema):
+        body = super().get_paginated_response_schema(schema)
+        body["properties"]["reliefs"] = {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Relief"},
+            "description": "the reliefs in force on the same day",
+        }
+        body["required"].append("reliefs")
+        return body
 
 
 class OnFilter(django_filters.FilterSet):
@@ -177,7 +182,6 @@ class ScheduleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The rate schedule in force on a day, and the reliefs beside it",
-        responses=RateScheduleSerializer,
     ),
     retrieve=extend_schema(summary="One rate row with its history", responses=RateDetailSerializer),
     create=extend_schema(
@@ -197,6 +201,7 @@ class RateViewSet(ScheduleViewSet):
     reliefs of that day beside them. An admin adds rows and closes them, never edits."""
 
     filterset_class = RateFilter
+    pagination_class = RateSchedulePagination
     detail_serializer_class = RateDetailSerializer
     create_service = staticmethod(rate_create)
     close_service = staticmethod(rate_close)

@@ -31,6 +31,8 @@ _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
 }
+# What an evidence download can be: one of the accepted kinds, or bytes of no known kind.
+EVIDENCE_TYPES = (*_SIGNATURES.values(), "application/octet-stream")
 
 
 def evidence_content_type(file) -> str | None:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from jamsostek.core.permissions import roles
 
@@ -56,6 +57,10 @@ class LoginFailureThrottle(SimpleRateThrottle):
     ],
 )
 class TokenObtainView(TokenObtainPairView):
+    # Wrong credentials are 401; repeated failures for one username from one address, 429.
+    schema_error_statuses = ("401", "429")
+    schema_no_409 = True
+
     def check_throttles(self, request):
         self.failure_throttle = LoginFailureThrottle()
         if not self.failure_throttle.allow_request(request, self):
@@ -67,6 +72,12 @@ class TokenObtainView(TokenObtainPairView):
         except AuthenticationFailed:
             self.failure_throttle.record_failure()
             raise
+
+
+class TokenRefreshView(BaseTokenRefreshView):
+    # An expired, forged or unknown refresh token is 401 (`token_not_valid`).
+    schema_error_statuses = ("401",)
+    schema_no_409 = True
 
 
 # --- me -------------------------------------------------------------------------------
@@ -91,7 +102,7 @@ class MeSerializer(serializers.Serializer):
     full_name = serializers.CharField()
     role = serializers.ChoiceField(choices=Role.choices)
     scope = serializers.SerializerMethodField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="an e-mail address, or empty")
     phone = serializers.CharField()
 
     def get_scope(self, user) -> ScopeSerializer:

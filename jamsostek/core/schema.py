@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from drf_spectacular.generators import SchemaGenerator as BaseSchemaGenerator
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -40,6 +41,60 @@ class SchemaGenerator(BaseSchemaGenerator):
     def get_schema(self, request=None, public=False):
         with translation.override(SCHEMA_LANGUAGE):
             return _resolved(super().get_schema(request=request, public=public))
+
+
+# --- the error body ------------------------------------------------------------------------
+#
+# drf-standardized-errors documents a 400 body per operation, with an enum of the error codes
+# it can infer per field. Those enums missed every code the rules raise (`nik_format`,
+# `dana_desa_not_allowed`, `invalid_scope`, …), so real answers disagreed with the schema and
+# strict clients failed to parse them. Every error status is documented with one body whose
+# `code` is a string; docs/api.md lists the codes.
+
+ERROR_TYPES = [
+    ("validation_error", "validation_error"),
+    ("client_error", "client_error"),
+    ("server_error", "server_error"),
+]
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="A stable machine-readable code, e.g. `required`, `nik_format`, "
+        "`not_found`, `throttled` (docs/api.md lists them)."
+    )
+    detail = serializers.CharField(help_text="A message for people, in the request's language.")
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The field at fault (`roles.0.term_end` for nested ones), or null.",
+    )
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ERROR_TYPES)
+    errors = ErrorSerializer(many=True)
+
+    class Meta:
+        ref_name = "ErrorResponse"
+
+
+# Which error statuses an operation documents beyond drf-standardized-errors' own inference.
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class AutoSchema(StandardizedErrorsAutoSchema):
+    """drf-standardized-errors' schema with one error body, 409 on every write (a record's
+    state can refuse it) and the statuses a view declares in ``schema_error_statuses``
+    (e.g. the login's 401 and 429)."""
+
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code in responses:
+            return False
+        if status_code in getattr(self.view, "schema_error_statuses", ()):
+            return True
+        if status_code == "409":
+            return self.method in WRITE_METHODS and not getattr(self.view, "schema_no_409", False)
+        return super()._should_add_error_response(responses, status_code)
 
 
 # The collections a newcomer starts from: their path's name → the router's `<basename>-list`.

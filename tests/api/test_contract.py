@@ -120,3 +120,23 @@ def test_the_api_root_says_where_to_go_without_a_login(api):
     for name, url in body["collections"].items():
         answer = api().get(url.removeprefix("http://testserver"))
         assert answer.status_code == 401, name  # there, behind a login
+
+
+def test_the_suites_schema_check_refuses_an_answer_the_schema_does_not_describe():
+    from django.http import HttpResponse, JsonResponse
+
+    from tests.contract import ContractError, check
+
+    # A member list whose first row lacks its roles and has a NIK in the wrong type
+    page = {"count": 1, "next": None, "previous": None, "results": [{"id": "x"}]}
+    with pytest.raises(ContractError, match="'roles' is a required property"):
+        check("GET", "/api/v1/members/", JsonResponse(page))
+    # A status the operation does not document
+    with pytest.raises(ContractError, match="status not documented"):
+        check("GET", "/api/v1/members/", JsonResponse({}, status=418))
+    # An error body without its errors
+    with pytest.raises(ContractError, match="'errors' is a required property"):
+        check("GET", "/api/v1/members/", JsonResponse({"type": "client_error"}, status=404))
+    # A file of a type the operation does not produce
+    with pytest.raises(ContractError, match="'text/html' is not among"):
+        check("GET", "/api/v1/members/import-template/", HttpResponse(b"<p>", "text/html"))

@@ -6,6 +6,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
+from jamsostek.core.filters import IntegerFilter
 from villages.models import Region
 
 from .. import selectors
@@ -27,7 +28,7 @@ class ArrearsFilter(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="code")
     district = django_filters.CharFilter(field_name="district__code")
     regency = django_filters.CharFilter(field_name="regency__code")
-    min_months = django_filters.NumberFilter(field_name="months", lookup_expr="gte")
+    min_months = IntegerFilter(field_name="months", lookup_expr="gte")
 
     class Meta:
         model = Region

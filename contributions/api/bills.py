@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
+from jamsostek.core.filters import YearFilter
 from jamsostek.core.permissions import roles
 from members.models import FundingSource, Segment
 from villages.serializers import RegionField
@@ -127,7 +128,7 @@ class BillDetailSerializer(BillSerializer):
 
 class BillFilter(RegionCodeFilters):
     period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
-    year = django_filters.NumberFilter(field_name="period__year")
+    year = YearFilter(field_name="period__year")
     status = django_filters.ChoiceFilter(choices=BillStatus.choices)
     segment = django_filters.ChoiceFilter(choices=Segment.choices)
     funding_source = django_filters.ChoiceFilter(choices=FundingSource.choices)

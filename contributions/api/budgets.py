@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
 from jamsostek.core.fields import MoneyField
+from jamsostek.core.filters import YearFilter
 from jamsostek.core.permissions import roles
 from members.models import FundingSource
 from members.serializers import FundingSourceField
@@ -68,7 +69,7 @@ class BudgetUpdateSerializer(serializers.Serializer):
 
 
 class BudgetFilter(RegionCodeFilters):
-    year = django_filters.NumberFilter()
+    year = YearFilter()
     funding_source = django_filters.ChoiceFilter(choices=FundingSource.choices)
     over = django_filters.BooleanFilter(
         method="filter_over", label="true: billed more than the budget already"

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
+from jamsostek.core.filters import IntegerFilter, YearFilter
 from jamsostek.core.permissions import roles
 from members.selectors import members_for
 
@@ -54,11 +55,11 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    member = django_filters.NumberFilter(field_name="member_id")
+    member = IntegerFilter(field_name="member_id")
     village = django_filters.CharFilter(field_name="member__village__code")
     regency = django_filters.CharFilter(field_name="member__village__regency__code")
     benefit = django_filters.ChoiceFilter(choices=Benefit.choices)
-    year = django_filters.NumberFilter(field_name="paid_on__year")
+    year = YearFilter(field_name="paid_on__year")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
+from jamsostek.core.filters import IntegerFilter
 from jamsostek.core.idempotency import idempotent
 from jamsostek.core.permissions import roles
 from members.serializers import FundingSourceField
@@ -144,7 +145,7 @@ class ReverseSerializer(serializers.Serializer):
 
 
 class PaymentFilter(RegionCodeFilters):
-    bill = django_filters.NumberFilter(field_name="bill_id")
+    bill = IntegerFilter(field_name="bill_id")
     period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -140,3 +140,36 @@ def test_the_suites_schema_check_refuses_an_answer_the_schema_does_not_describe(
     # A file of a type the operation does not produce
     with pytest.raises(ContractError, match="'text/html' is not among"):
         check("GET", "/api/v1/members/import-template/", HttpResponse(b"<p>", "text/html"))
+
+
+def test_whole_number_parameters_are_integers_in_the_schema_and_at_the_door(schemas, api, make_user):
+    # Given the published parameters that count or name a row
+    params = {
+        (path, prm["name"]): prm["schema"]
+        for path, item in schemas["en"]["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for prm in operation.get("parameters", [])
+    }
+    for where in [
+        ("/api/v1/bills/", "year"),
+        ("/api/v1/claims/", "year"),
+        ("/api/v1/claims/", "member"),
+        ("/api/v1/payments/", "bill"),
+        ("/api/v1/arrears/", "min_months"),
+    ]:
+        assert params[where]["type"] == "integer", where
+    assert params[("/api/v1/bills/", "year")] == {
+        "type": "integer",
+        "minimum": 2000,
+        "maximum": 2100,
+    }
+    # When a client sends a fraction or a year no bill can have
+    client = api(make_user(Role.PMD_AUDITOR))
+    for query in ({"year": "0"}, {"year": "10000"}, {"year": "-1"}, {"year": "2026.5"}):
+        response = client.get("/api/v1/bills/", query)
+        # Then it is a 400 naming the parameter, never a 500
+        assert response.status_code == 400, query
+        assert response.json()["errors"][0]["attr"] == "year"
+    assert client.get("/api/v1/payments/", {"bill": "1.5"}).status_code == 400
+    assert client.get("/api/v1/bills/", {"year": "2026"}).status_code == 200

@@ -32,6 +32,15 @@ FORMAT = OpenApiParameter(
 )
 
 
+def report_responses(serializer) -> dict:
+    """A report's 200: the figures as JSON, or the same rows as a CSV or XLSX file."""
+    return {
+        (200, "application/json"): serializer,
+        (200, CSVRenderer.media_type): bytes,
+        (200, XLSXRenderer.media_type): bytes,
+    }
+
+
 class ReportView(APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     title = "laporan"
@@ -39,6 +48,15 @@ class ReportView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         renderer = getattr(request, "accepted_renderer", None)
+        if (
+            renderer is not None
+            and renderer.format in ("csv", "xlsx")
+            and response.status_code >= 400
+        ):
+            # An error is the usual JSON error body, not a file that holds JSON.
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+            return response
         if (
             renderer is not None
             and renderer.format in ("csv", "xlsx")
@@ -103,6 +121,7 @@ def _figures(positions: int, registered: int, active: int) -> dict:
 
 COVERAGE_EXAMPLE = OpenApiExample(
     "Jawa Tengah, one row per regency (Kab. Banyumas shown)",
+    media_type="application/json",
     response_only=True,
     value={
         "level": "regency",
@@ -154,7 +173,7 @@ class CoverageView(ReportView):
             OpenApiParameter("code", str, description="the parent region's code"),
             FORMAT,
         ],
-        responses=CoverageSerializer,
+        responses=report_responses(CoverageSerializer),
         examples=[COVERAGE_EXAMPLE],
     )
     def get(self, request):
@@ -230,6 +249,7 @@ class ClaimsSerializer(serializers.Serializer):
 
 COMPLIANCE_EXAMPLE = OpenApiExample(
     "Kab. Pekalongan, 2025",
+    media_type="application/json",
     response_only=True,
     value={
         "regency": "33.26",
@@ -263,6 +283,7 @@ COMPLIANCE_EXAMPLE = OpenApiExample(
 )
 CLAIMS_EXAMPLE = OpenApiExample(
     "Kab. Pekalongan, 2025",
+    media_type="application/json",
     response_only=True,
     value={
         "regency": "33.26",
@@ -310,7 +331,7 @@ class RegencyYearReport(ReportView):
         summary='The "tertib bayar iuran" ranking: months billed, paid by the due date, late, '
         "unpaid, score",
         parameters=REGENCY_YEAR,
-        responses=ComplianceSerializer,
+        responses=report_responses(ComplianceSerializer),
         examples=[COMPLIANCE_EXAMPLE],
     )
 )
@@ -323,7 +344,7 @@ class ComplianceView(RegencyYearReport):
     get=extend_schema(
         summary="Benefits paid against contributions paid, per village",
         parameters=REGENCY_YEAR,
-        responses=ClaimsSerializer,
+        responses=report_responses(ClaimsSerializer),
         examples=[CLAIMS_EXAMPLE],
     )
 )

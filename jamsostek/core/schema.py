@@ -87,6 +87,15 @@ class AutoSchema(StandardizedErrorsAutoSchema):
     state can refuse it) and the statuses a view declares in ``schema_error_statuses``
     (e.g. the login's 401 and 429)."""
 
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        # Errors are JSON whatever the operation's renderers (a report asked for as CSV
+        # answers its 400 as JSON).
+        if str(status_code).startswith(("4", "5")) and serializer is ErrorResponseSerializer:
+            media_types = ["application/json"]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         if status_code in responses:
             return False
@@ -121,6 +130,8 @@ class ApiRootView(APIView):
     authentication_classes = []
 
     @extend_schema(
+        operation_id="root",
+        tags=["root"],
         summary="Where to start: the schema, the docs, the console, login and the collections",
         responses=inline_serializer(
             "ApiRoot",

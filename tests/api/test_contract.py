@@ -142,7 +142,9 @@ def test_the_suites_schema_check_refuses_an_answer_the_schema_does_not_describe(
         check("GET", "/api/v1/members/import-template/", HttpResponse(b"<p>", "text/html"))
 
 
-def test_whole_number_parameters_are_integers_in_the_schema_and_at_the_door(schemas, api, make_user):
+def test_whole_number_parameters_are_integers_in_the_schema_and_at_the_door(
+    schemas, api, make_user
+):
     # Given the published parameters that count or name a row
     params = {
         (path, prm["name"]): prm["schema"]

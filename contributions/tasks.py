@@ -4,6 +4,7 @@ Each task is named after the one service it calls.
 """
 
 import datetime
+from collections.abc import Callable
 
 from celery import shared_task
 from django.utils import timezone
@@ -15,11 +16,18 @@ from .services import arrears, billing, reminders
 
 
 @shared_task(name="contributions.bills_generate")
-def bills_generate(period: str | None = None, village_ids: list[int] | None = None) -> dict:
-    """Bill a month (default: this one) for the given villages or all. Repeatable."""
+def bills_generate(
+    period: str | None = None,
+    village_ids: list[int] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Bill a month (default: this one) for the given villages or all. Repeatable.
+
+    ``on_progress`` is for a caller in this process (the generate_bills command's bar):
+    a callable does not travel through the broker, and beat never passes one."""
     day = parse_period(period) if period else timezone.localdate().replace(day=1)
     villages = Region.objects.filter(pk__in=village_ids) if village_ids else None
-    result = billing.bills_generate(period=day, villages=villages)
+    result = billing.bills_generate(period=day, villages=villages, on_progress=on_progress)
     return {
         "period": format_period(day),
         "bills_created": result.bills_created,

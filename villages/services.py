@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +117,10 @@ def _new_region(code: str, name: str, level: str, ids: dict[str, int]) -> Region
 
 @transaction.atomic
 def regions_load(
-    *, source: Path = DEFAULT_SOURCE, provinces: Sequence[str] = ()
+    *,
+    source: Path = DEFAULT_SOURCE,
+    provinces: Sequence[str] = (),
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, LevelResult]:
     """Bring the region table in line with a source folder, level by level.
 
@@ -125,18 +128,28 @@ def regions_load(
     renamed, and codes the source no longer lists are marked inactive rather than
     deleted, because members, bills and users may point to them. ``provinces`` limits
     the load (and the retiring) to those provinces. All or nothing: one bad row and
-    nothing is written.
+    nothing is written. ``on_progress(done, total)``, if given, is called as the source's
+    rows are written (every ``_BATCH`` new ones) or found unchanged, once the source
+    files have all been read and checked.
     """
     provinces = sorted(set(provinces))
     now = timezone.now()
+    sources = {level: read_region_source(source, level) for level in LEVEL_ORDER}
+    if provinces:
+        sources = {
+            level: {c: n for c, n in rows.items() if c[:2] in provinces}
+            for level, rows in sources.items()
+        }
+    total, done = sum(len(rows) for rows in sources.values()), 0
+    if on_progress:
+        on_progress(done, total)
     ids: dict[str, int] = {}
     results: dict[str, LevelResult] = {}
     for level in LEVEL_ORDER:
         result = results[level] = LevelResult()
-        source_rows = read_region_source(source, level)
+        source_rows = sources[level]
         existing_qs = Region.objects.filter(level=level)
         if provinces:
-            source_rows = {c: n for c, n in source_rows.items() if c[:2] in provinces}
             existing_qs = (
                 existing_qs.filter(code__in=provinces)
                 if level == Level.PROVINCE
@@ -158,12 +171,19 @@ def regions_load(
             result.renamed += old_name != name
             result.reactivated += not active
             to_update.append(Region(pk=pk, name=name, is_active=True, updated_at=now))
-        Region.objects.bulk_create(to_create, batch_size=_BATCH)
+        for chunk in _chunks(to_create, _BATCH):
+            Region.objects.bulk_create(chunk, batch_size=_BATCH)
+            done += len(chunk)
+            if on_progress:
+                on_progress(done, total)
         result.created = len(to_create)
         if to_update:
             Region.objects.bulk_update(
                 to_update, ["name", "is_active", "updated_at"], batch_size=_BATCH
             )
+        done += len(source_rows) - len(to_create)
+        if on_progress:
+            on_progress(done, total)
         gone = [
             pk for code, (pk, _n, active) in existing.items() if active and code not in source_rows
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -78,10 +79,16 @@ def _check_billed_month(period: datetime.date) -> None:
         )
 
 
-def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result) -> set[int]:
+def _lines_add(
+    period: datetime.date,
+    enrollments: QuerySet[Enrollment],
+    result,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> set[int]:
     """Bill ``period`` for those of ``enrollments`` not billed for it yet: the bills they
     need (one per village, funding source and segment), then one line each. Returns the
-    bills that got lines."""
+    bills that got lines. ``on_progress(done, total)`` follows the lines as they are
+    written, ``_BATCH`` at a time."""
     table = RateTable.for_month(period)
     rows = list(
         enrollments.exclude(
@@ -123,6 +130,8 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
         for row in rows
     }
     prices = prices_for(period, table, terms.values())
+    if on_progress:
+        on_progress(0, len(rows))
     lines = []
     for row in rows:
         price = prices[terms[row["pk"]]]
@@ -138,22 +147,32 @@ def _lines_add(period: datetime.date, enrollments: QuerySet[Enrollment], result)
                 amount=price.amount,
             )
         )
-    BillLine.objects.bulk_create(lines, batch_size=_BATCH, ignore_conflicts=True)
+    for start in range(0, len(lines), _BATCH):
+        BillLine.objects.bulk_create(
+            lines[start : start + _BATCH], batch_size=_BATCH, ignore_conflicts=True
+        )
+        if on_progress:
+            on_progress(min(start + _BATCH, len(lines)), len(lines))
     result.lines_added += len(lines)
     return {line.bill_id for line in lines}
 
 
 @transaction.atomic
 def bills_generate(
-    *, period: datetime.date, villages: QuerySet[Region] | None = None
+    *,
+    period: datetime.date,
+    villages: QuerySet[Region] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> GenerationResult:
-    """Bill ``period`` for ``villages`` (all when None). Running it again creates nothing."""
+    """Bill ``period`` for ``villages`` (all when None). Running it again creates nothing.
+
+    ``on_progress(done, total)``, if given, follows the new lines as they are written."""
     _check_billed_month(period)
     result = GenerationResult(period)
     enrollments = enrollments_billable(period)
     if villages is not None:
         enrollments = enrollments.filter(member__village__in=villages)
-    _lines_add(period, enrollments, result)
+    _lines_add(period, enrollments, result, on_progress)
     scope = Bill.objects.filter(period=period)
     if villages is not None:
         scope = scope.filter(village__in=villages)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -64,8 +65,12 @@ def bills_reprice(
     period_from: datetime.date,
     period_to: datetime.date,
     regency: Region | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RepriceResult:
-    """Re-price the months from ``period_from`` to ``period_to`` (a regency's, or all)."""
+    """Re-price the months from ``period_from`` to ``period_to`` (a regency's, or all).
+
+    ``on_progress(done, total)``, if given, counts the months, then the paid bills to
+    adjust (which add to ``total`` once the months are done)."""
     if period_to < period_from:
         raise ApplicationError(
             _("The last month cannot come before the first."),
@@ -77,7 +82,10 @@ def bills_reprice(
     result = RepriceResult()
     paid_bills: set[int] = set()
     touched: set[int] = set()
-    for period in months_between(period_from, period_to):
+    months = months_between(period_from, period_to)
+    for period in months:
+        if on_progress:
+            on_progress(result.months, len(months))
         result.months += 1
         lines = BillLine.objects.filter(period=period).exclude(bill__status=BillStatus.VOID)
         if regency is not None:
@@ -126,8 +134,12 @@ def bills_reprice(
                 "bill_id", flat=True
             )
         )
-    for bill in (
-        Bill.objects.filter(pk__in=paid_bills).select_related("village").order_by("period", "pk")
+    total = len(months) + len(paid_bills)
+    if on_progress:
+        on_progress(len(months), total)
+    for done, bill in enumerate(
+        Bill.objects.filter(pk__in=paid_bills).select_related("village").order_by("period", "pk"),
+        start=len(months) + 1,
     ):
         for adjustment in _adjust_paid_bill(bill, actor=actor):
             result.adjustments += 1
@@ -135,6 +147,8 @@ def bills_reprice(
                 result.credit -= adjustment.amount
             else:
                 result.debit += adjustment.amount
+        if on_progress:
+            on_progress(done, total)
     if touched:
         bills_flag_over_budget(Bill.objects.filter(pk__in=touched))
     return result

@@ -10,6 +10,7 @@ one published password.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -123,8 +124,14 @@ def _account(username: str, role: str, scope: Region | None, full_name: str) -> 
 
 
 @transaction.atomic
-def seed_demo() -> tuple[list[DemoAccount], int, int]:
-    """Create the demo users and seat counts; needs the regions of provinces 33 and 35."""
+def seed_demo(
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[DemoAccount], int, int]:
+    """Create the demo users and seat counts; needs the regions of provinces 33 and 35.
+
+    ``on_progress(done, total)``, if given, counts the steps: one per account (each hashes
+    its password), then the seats, the members, the money, the dashboards and the
+    reminders."""
     regions = Region.objects.in_bulk(
         [*DEMO_REGENCIES, *(c for c, _ in DEMO_OPERATORS), *(c for c, _ in DEMO_DISTRICT_VIEWERS)],
         field_name="code",
@@ -134,14 +141,14 @@ def seed_demo() -> tuple[list[DemoAccount], int, int]:
         raise LookupError(
             f"Regions {', '.join(missing)} are not loaded; run `manage.py load_regions` first."
         )
-    accounts = [_account("admin", Role.ADMIN, None, "Administrator Nasional")]
+    wanted = [("admin", Role.ADMIN, None, "Administrator Nasional")]
     for code, slug in DEMO_REGENCIES.items():
         regency = regions[code]
-        accounts.append(
-            _account(f"pmd_{slug}", Role.PMD_AUDITOR, regency, f"Auditor Dinas PMD {regency.name}")
+        wanted.append(
+            (f"pmd_{slug}", Role.PMD_AUDITOR, regency, f"Auditor Dinas PMD {regency.name}")
         )
-        accounts.append(
-            _account(
+        wanted.append(
+            (
                 f"bpjs_{slug}",
                 Role.BPJS_OFFICER,
                 regency,
@@ -149,25 +156,43 @@ def seed_demo() -> tuple[list[DemoAccount], int, int]:
             )
         )
     for code, username in DEMO_DISTRICT_VIEWERS:
-        accounts.append(
-            _account(
-                username, Role.DISTRICT_VIEWER, regions[code], f"Kecamatan {regions[code].name}"
-            )
+        wanted.append(
+            (username, Role.DISTRICT_VIEWER, regions[code], f"Kecamatan {regions[code].name}")
         )
     for code, username in DEMO_OPERATORS:
         village = regions[code]
         title = "Kelurahan" if village.is_kelurahan else "Sekretaris Desa"
-        accounts.append(
-            _account(username, Role.VILLAGE_OPERATOR, village, f"Operator {title} {village.name}")
+        wanted.append(
+            (username, Role.VILLAGE_OPERATOR, village, f"Operator {title} {village.name}")
         )
+    total = len(wanted) + 5  # then seats, members, money, dashboards, reminders
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, total)
+
+    if on_progress:
+        on_progress(done, total)
+    accounts = []
+    for spec in wanted:
+        accounts.append(_account(*spec))
+        step()
     seats = seed_seats(DEMO_REGENCIES)
+    step()
     members = seed_members(
         [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username="admin")
     )
+    step()
     seed_money([code for code, _ in DEMO_OPERATORS])
+    step()
     # The dashboards' figures and today's reminders (unread in the operators' apps).
     progress_refresh(
         villages=Region.objects.filter(level=Level.VILLAGE, regency__code__in=DEMO_REGENCIES)
     )
+    step()
     reminders_plan()
+    step()
     return accounts, seats, members

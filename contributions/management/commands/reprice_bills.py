@@ -7,6 +7,7 @@ from contributions.services.repricing import bills_reprice
 from jamsostek.core.choices import Level
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.money import format_rupiah
+from jamsostek.core.progress import progress
 from villages.models import Region
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="period_to", required=True, help="YYYY-MM")
         parser.add_argument("--regency", help="a regency's code (default: every regency)")
 
-    def handle(self, *args, period_from, period_to, regency=None, **options):
+    def handle(self, *args, period_from, period_to, regency=None, verbosity=1, **options):
         try:
             first, last = parse_period(period_from), parse_period(period_to)
             region = None
@@ -29,7 +30,16 @@ class Command(BaseCommand):
                 region = Region.objects.filter(code=regency, level=Level.REGENCY).first()
                 if region is None:
                     raise CommandError(f"{regency} is not a regency's code")
-            result = bills_reprice(actor=None, period_from=first, period_to=last, regency=region)
+            with progress(
+                desc="Re-pricing", unit=" steps", stream=self.stderr, verbosity=verbosity
+            ) as bar:
+                result = bills_reprice(
+                    actor=None,
+                    period_from=first,
+                    period_to=last,
+                    regency=region,
+                    on_progress=bar.advance_to,
+                )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jamsostek.core.progress import progress
 from villages.models import LEVEL_ORDER
 from villages.services import DEFAULT_SOURCE, RegionSourceError, regions_load
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             help="load only this province (two digits); repeat for more",
         )
 
-    def handle(self, *args, source: Path, province: list[str], **options):
+    def handle(self, *args, source: Path, province: list[str], verbosity: int, **options):
         bad = [code for code in province if not (len(code) == 2 and code.isdigit())]
         if bad:
             raise CommandError(f"--province takes two-digit codes, not {', '.join(bad)}")
@@ -38,7 +39,12 @@ class Command(BaseCommand):
             raise CommandError(f"{source} is not a folder")
         started = time.perf_counter()
         try:
-            results = regions_load(source=source, provinces=province)
+            with progress(
+                desc="Regions", unit=" regions", stream=self.stderr, verbosity=verbosity
+            ) as bar:
+                results = regions_load(
+                    source=source, provinces=province, on_progress=bar.advance_to
+                )
         except RegionSourceError as exc:
             raise CommandError(f"{exc}. Nothing was changed.") from exc
         elapsed = time.perf_counter() - started

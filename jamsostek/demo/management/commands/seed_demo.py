@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from jamsostek.core.progress import progress
 from jamsostek.demo.seed import DEMO_PASSWORD, seed_demo
 
 
@@ -22,14 +23,17 @@ class Command(BaseCommand):
             help="where the server will answer, for the banner (make run passes its own)",
         )
 
-    def handle(self, *args, force: bool, url: str, **options):
+    def handle(self, *args, force: bool, url: str, verbosity: int, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: this looks like production. Use --force to seed "
                 "demo users with a shared password anyway."
             )
         try:
-            accounts, seats, members = seed_demo()
+            with progress(
+                desc="Demo data", unit=" steps", stream=self.stderr, verbosity=verbosity
+            ) as bar:
+                accounts, seats, members = seed_demo(on_progress=bar.advance_to)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         created = sum(a.created for a in accounts)

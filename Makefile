@@ -11,7 +11,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on and tasks eager unless the environment says otherwise.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: help setup run test lint format worker beat bench screenshots messages clean
+.PHONY: help setup run test lint format worker beat bench examples screenshots messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -62,6 +62,13 @@ beat: setup ## Celery beat, running the schedule in jamsostek/settings/base.py
 
 bench: setup ## print performance figures (see tests/bench/)
 	$(PY) tests/bench/run.py
+
+# The schema's examples: the API tests run in one process and the richest answer (and JSON
+# request) seen for each operation and status is written to jamsostek/openapi_examples.json,
+# which the schema serves. Rerun after an answer's shape changes (tests/api/test_examples.py
+# says when).
+examples: setup ## record the schema's examples from the API tests (jamsostek/openapi_examples.json)
+	RECORD_EXAMPLES=jamsostek/openapi_examples.json PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -p no:cacheprovider -n 0 -q -m "not browser and not worker" tests/api tests/members tests/contributions tests/reports tests/villages tests/core
 
 # Against a running `make run` (same HOST and PORT): PNGs of the pages listed at the top of
 # tests/browser/screenshots.py, logged in as demo users. Needs Debian's chromium and

@@ -157,20 +157,32 @@ def shared_rows(django_db_blocker, build):
 def _answers_hold_to_the_schema():
     """Every response a test client receives from /api/v1/ is checked against the published
     OpenAPI schema (tests/contract.py): a disagreement fails the test that received it."""
-    from django.test.client import Client
+    from django.test.client import Client, FakePayload
 
     from tests import contract
 
     unchecked = Client.request
+    # `make examples`: keep the answers (and JSON requests) as the schema's examples.
+    recording = os.environ.get("RECORD_EXAMPLES")
+    recorder = contract.Recorder() if recording else None
 
     def request(self, **environ):
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        body = None
+        if recorder and environ.get("CONTENT_TYPE", "").startswith("application/json"):
+            body = environ["wsgi.input"].read()
+            environ["wsgi.input"] = FakePayload(body)
         response = unchecked(self, **environ)
-        contract.check(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""), response)
+        contract.check(method, path, response)
+        if recorder:
+            recorder.record(method, path, body, response)
         return response
 
     Client.request = request
     yield
     Client.request = unchecked
+    if recorder:
+        recorder.write(recording)
 
 
 @pytest.fixture(autouse=True)

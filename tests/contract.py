@@ -126,3 +126,57 @@ def _validate(where: str, schema_validator, body: bytes) -> None:
             for error in errors[:10]
         )
         raise ContractError(f"{where}: the body disagrees with the schema\n{described}")
+
+
+# --- recording examples ---------------------------------------------------------------------
+#
+# `make examples` runs the API tests with RECORD_EXAMPLES set to the examples file: for each
+# operation, status and body (and each JSON request that got a 2xx), the richest value seen is
+# kept, its lists cut to two items, and written out at the end. The schema serves them as the
+# bodies' examples (jamsostek/core/schema.py); tests/api/test_examples.py checks that every
+# JSON body has one and that every example still validates.
+
+EXAMPLE_LIST_ITEMS = 2
+
+
+def _trimmed(value):
+    if isinstance(value, list):
+        return [_trimmed(item) for item in value[:EXAMPLE_LIST_ITEMS]]
+    if isinstance(value, dict):
+        return {key: _trimmed(item) for key, item in value.items()}
+    return value
+
+
+def _richness(value) -> int:
+    if isinstance(value, list | dict):
+        items = value.values() if isinstance(value, dict) else value
+        return sum(_richness(item) for item in items) + 1
+    return 0 if value in (None, "", 0, False) else 1
+
+
+class Recorder:
+    def __init__(self):
+        self.examples: dict[str, object] = {}
+
+    def keep(self, key: str, value) -> None:
+        value = _trimmed(value)
+        if key not in self.examples or _richness(value) > _richness(self.examples[key]):
+            self.examples[key] = value
+
+    def record(self, method: str, path: str, request_body: bytes | None, response) -> None:
+        template = route_for(path)
+        if template is None or path.startswith(NOT_OPERATIONS):
+            return
+        method = method.upper()
+        media_type = response.get("Content-Type", "").split(";")[0].strip()
+        streamed = getattr(response, "streaming", False)
+        if media_type == "application/json" and not streamed and response.content:
+            key = f"{method} {template} {response.status_code}"
+            self.keep(key, json.loads(response.content))
+        if request_body and 200 <= response.status_code < 300:
+            self.keep(f"{method} {template} request", json.loads(request_body))
+
+    def write(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(self.examples, file, ensure_ascii=False, indent=1, sort_keys=True)
+            file.write("\n")

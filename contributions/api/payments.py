@@ -7,7 +7,12 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail
@@ -203,6 +208,24 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         request={"multipart/form-data": PaymentWriteSerializer},
         responses={201: PaymentDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "a month's PU bill paid in full, with the transfer slip",
+                request_only=True,
+                media_type="multipart/form-data",
+                value={
+                    "village": "33.26.13.2008",
+                    "bill": 1234,
+                    "amount": 2605320,
+                    "paid_on": "2026-11-30",
+                    "method": "transfer",
+                    "reference": "TRF-0001",
+                    "funding_source": "add",
+                    "note": "",
+                    "evidence": "(bukti-transfer.pdf: the file's bytes)",
+                },
+            )
+        ],
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",

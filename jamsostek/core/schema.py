@@ -8,6 +8,9 @@ in the caller's language; only the published description of them is fixed.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -104,6 +107,63 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if status_code == "409":
             return self.method in WRITE_METHODS and not getattr(self.view, "schema_no_409", False)
         return super()._should_add_error_response(responses, status_code)
+
+
+# --- examples ------------------------------------------------------------------------------
+#
+# Every JSON body of the schema carries an example. Where a view gives none, the hook below
+# takes the answer recorded from the test suite (`make examples` rewrites the file; a test
+# fails when an example no longer fits its schema), and for an error status no test produced,
+# a typical body of that status.
+
+EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "openapi_examples.json"
+
+
+def _error(code: str, detail: str, attr: str | None = None, kind: str = "client_error") -> dict:
+    return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
+
+
+TYPICAL_ERRORS = {
+    "400": _error("required", "This field is required.", "village", "validation_error"),
+    "401": _error("not_authenticated", "Authentication credentials were not provided."),
+    "403": _error("permission_denied", "You do not have permission to perform this action."),
+    "404": _error("not_found", "Not found."),
+    "405": _error("method_not_allowed", 'Method "PUT" not allowed.'),
+    "406": _error("not_acceptable", "Could not satisfy the request Accept header."),
+    "409": _error("conflict", "The record's state does not allow this."),
+    "415": _error("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
+    "429": _error("throttled", "Request was throttled. Expected available in 3600 seconds."),
+    "500": _error("error", "A server error occurred.", kind="server_error"),
+}
+
+
+def add_examples(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an example for every JSON body that has none."""
+    recorded = json.loads(EXAMPLES_FILE.read_text()) if EXAMPLES_FILE.exists() else {}
+    for path, item in result["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += list(operation.get("responses", {}).items())
+            for status, body in bodies:
+                content = body.get("content", {}).get("application/json")
+                if content is None or content.get("examples") or content.get("example"):
+                    continue
+                key = f"{method.upper()} {path} {status}"
+                if key in recorded:
+                    summary = "an answer recorded from the test suite"
+                    if status == "request":
+                        summary = "a request recorded from the test suite"
+                    content["examples"] = {"recorded": {"summary": summary, "value": recorded[key]}}
+                elif status in TYPICAL_ERRORS:
+                    content["examples"] = {
+                        "typical": {
+                            "summary": f"a typical {status}",
+                            "value": TYPICAL_ERRORS[status],
+                        }
+                    }
+    return result
 
 
 # The collections a newcomer starts from: their path's name → the router's `<basename>-list`.

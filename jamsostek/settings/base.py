@@ -238,7 +238,11 @@ SPECTACULAR_SETTINGS = {
         "ErrorTypeEnum": "jamsostek.core.schema.ERROR_TYPES",
     },
     # Replaces drf-spectacular's own enum hook (it handles the error bodies' enums too).
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    # Then every JSON body without an example gets one (jamsostek/core/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "jamsostek.core.schema.add_examples",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------

@@ -13,7 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -164,6 +169,14 @@ class MemberIOMixin:
         ),
         parameters=[DRY_RUN, PARTIAL],
         request=ImportUploadSerializer,
+        examples=[
+            OpenApiExample(
+                "the filled-in template",
+                request_only=True,
+                media_type="multipart/form-data",
+                value={"file": "(anggota.xlsx: the file's bytes)"},
+            )
+        ],
         responses={200: ImportResultSerializer, 202: ImportJobSerializer},
     )
     @action(

@@ -167,6 +167,8 @@ class Recorder:
         template = route_for(path)
         if template is None or path.startswith(NOT_OPERATIONS):
             return
+        if method.lower() not in published_schema()["paths"][template]:
+            return  # a method the path does not have: no operation to give an example to
         method = method.upper()
         media_type = response.get("Content-Type", "").split(";")[0].strip()
         streamed = getattr(response, "streaming", False)

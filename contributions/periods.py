@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jamsostek.core.dates import FIRST_YEAR, LAST_YEAR
 from jamsostek.core.errors import ApplicationError
 
 PERIOD_PATTERN = re.compile(r"(\d{4})-(\d{2})")
@@ -19,9 +20,13 @@ PERIOD_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 def parse_period(text: str, attr: str = "period") -> datetime.date:
     """``"2025-07"`` → 2025-07-01; a clear 400 for anything else."""
     match = PERIOD_PATTERN.fullmatch(str(text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2015:
+    if (
+        not match
+        or not 1 <= int(match.group(2)) <= 12
+        or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR
+    ):
         raise ApplicationError(
-            _("A period is a month written YYYY-MM, from 2015-07 on."),
+            _("A period is a month written YYYY-MM, from 2015-07 to 2100-12."),
             code="invalid_period",
             attr=attr,
         )

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jamsostek.core.choices import Level
+from jamsostek.core.dates import FIRST_YEAR, LAST_YEAR
 from jamsostek.core.errors import ApplicationError
 from villages.models import Region
 from villages.selectors import region_for
@@ -77,7 +78,7 @@ class ReportView(APIView):
 
     def year(self) -> int:
         raw = self.request.query_params.get("year") or str(timezone.localdate().year)
-        if not raw.isdigit() or not 2015 <= int(raw) <= 2100:
+        if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
             raise ApplicationError(
                 _("A year is four digits, from 2015."), code="invalid_year", attr="year"
             )

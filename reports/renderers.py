@@ -10,6 +10,8 @@ import json
 from openpyxl import Workbook
 from rest_framework.renderers import BaseRenderer
 
+from jamsostek.core.spreadsheets import neutralised
+
 
 def flatten(row: dict, prefix: str = "") -> dict:
     flat = {}
@@ -35,11 +37,7 @@ def _table(data) -> tuple[list[str], list[dict]] | None:
     return header, rows
 
 
-def _safe(value):
-    """Spreadsheet programs run cells that start with = + - @ as formulas: not from data."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+_safe = neutralised  # every text cell of a report (jamsostek/core/spreadsheets.py)
 
 
 class CSVRenderer(BaseRenderer):

@@ -4,6 +4,8 @@ check that a matrix has a row for each of them."""
 
 from __future__ import annotations
 
+import datetime
+import itertools
 from collections.abc import Iterator
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -70,3 +72,27 @@ def assert_matrix_complete(patterns, matrix: dict, objects: dict, methods, what:
                     assert isinstance(cell, tuple) and len(cell) == 2, (name, method, caller)
                 else:
                     assert not isinstance(cell, tuple), (name, method, caller)
+
+
+# --- rows the matrices act on -------------------------------------------------------------------
+
+_month = itertools.count(0)
+
+
+def bill_in(village: str, source: str = "add"):
+    """A fresh bill of ``village`` (a month of its own, January 2025 to June 2026, so that a
+    payment dated 1 July 2025 is at most a year ahead of it) with Rp 1,000,000 to pay."""
+    from contributions.models import Bill
+    from contributions.periods import add_months
+    from villages.models import Region
+
+    period = add_months(datetime.date(2025, 1, 1), next(_month) % 18)
+    return Bill.objects.create(
+        village=Region.objects.get(code=village),
+        period=period,
+        funding_source=source,
+        segment="bpu",
+        due_date=period.replace(day=15),
+        lines_amount=1_000_000,
+        amount=1_000_000,
+    )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
-from jamsostek.core.filters import YearFilter
+from jamsostek.core.filters import UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles
 from members.models import FundingSource, Segment
 from villages.serializers import RegionField
@@ -133,7 +133,7 @@ class BillFilter(RegionCodeFilters):
     segment = django_filters.ChoiceFilter(choices=Segment.choices)
     funding_source = django_filters.ChoiceFilter(choices=FundingSource.choices)
     over_budget = django_filters.BooleanFilter()
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Bill

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
+from jamsostek.core.dates import FIRST_YEAR, LAST_YEAR
 from jamsostek.core.fields import MoneyField
 from jamsostek.core.filters import YearFilter
 from jamsostek.core.permissions import roles
@@ -26,7 +27,7 @@ class BudgetSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     village = RegionField(levels=[Level.VILLAGE])
     village_name = serializers.CharField(source="village.name", read_only=True)
-    year = serializers.IntegerField(min_value=2015, max_value=2100)
+    year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
     funding_source = FundingSourceField()
     amount = MoneyField()
     billed = serializers.IntegerField(read_only=True)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
-from jamsostek.core.filters import IntegerFilter, YearFilter
+from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles
 from members.selectors import members_for
 
@@ -60,7 +60,7 @@ class ClaimFilter(django_filters.FilterSet):
     regency = django_filters.CharFilter(field_name="member__village__regency__code")
     benefit = django_filters.ChoiceFilter(choices=Benefit.choices)
     year = YearFilter(field_name="paid_on__year")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = BenefitClaim

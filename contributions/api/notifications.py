@@ -8,6 +8,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from jamsostek.core.filters import UpdatedSinceFilter
+
 from .. import selectors
 from ..models import Notification
 from ..services.reminders import notification_mark_read
@@ -38,7 +40,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationFilter(django_filters.FilterSet):
     unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
     kind = django_filters.CharFilter()
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Notification

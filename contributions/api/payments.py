@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
-from jamsostek.core.filters import IntegerFilter
+from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter
 from jamsostek.core.idempotency import idempotent
 from jamsostek.core.permissions import roles
 from members.serializers import FundingSourceField
@@ -153,7 +153,7 @@ class PaymentFilter(RegionCodeFilters):
     bill = IntegerFilter(field_name="bill_id")
     period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Payment

@@ -8,6 +8,7 @@ bill can never overpay it.
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,7 @@ from members.models import FundingSource
 from villages.signals import figures_changed
 
 from ..models import COUNTED_STATUSES, Bill, BillStatus, Payment, PaymentEvent, PaymentStatus
+from ..periods import add_months, format_period
 from .arrears import enrollments_reactivate_paid_up
 from .billing import bills_refresh
 
@@ -31,6 +33,8 @@ _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
 }
+ADVANCE_MONTHS = 12
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 # What an evidence download can be: one of the accepted kinds, or bytes of no known kind.
 EVIDENCE_TYPES = (*_SIGNATURES.values(), "application/octet-stream")
 
@@ -53,12 +57,17 @@ def _check_evidence(upload) -> None:
             code="evidence_too_large",
             attr="evidence",
         )
-    if evidence_content_type(upload) is None:
+    kind = evidence_content_type(upload)
+    if kind is None:
         raise ApplicationError(
             _("Evidence must be a photo (JPEG or PNG) or a PDF."),
             code="evidence_type",
             attr="evidence",
         )
+    # Stored under a name of ours with the extension of what the file is, never under the
+    # name and type the client gave (`bukti.pdf.html`, `../x`, a NIK in a file name).
+    upload.name = f"{uuid.uuid4().hex}{_EXTENSIONS[kind]}"
+    upload.content_type = kind
 
 
 def _counted(bill: Bill) -> int:
@@ -95,6 +104,16 @@ def payment_record(
     if paid_on > timezone.localdate():
         raise ApplicationError(
             _("The payment date cannot be in the future."), code="invalid_date", attr="paid_on"
+        )
+    # A month may be paid up to twelve months ahead (BPJS takes contributions in advance for
+    # at most a year), so a payment dated earlier than that is a typo (0001-01-01), not money.
+    earliest = add_months(bill.period, -ADVANCE_MONTHS)
+    if paid_on < earliest:
+        raise ApplicationError(
+            _("A payment of the bill for %(period)s cannot be dated before %(date)s.")
+            % {"period": format_period(bill.period), "date": earliest.isoformat()},
+            code="invalid_date",
+            attr="paid_on",
         )
     if funding_source != bill.funding_source:
         raise ApplicationError(

@@ -10,8 +10,10 @@ plain Django views (unknown URLs, crashes outside DRF) the same body under ``/ap
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter as _BaseFormatter
 from drf_standardized_errors.handler import ExceptionHandler as _BaseHandler
@@ -69,8 +71,18 @@ class ExceptionFormatter(_BaseFormatter):
         return errors
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = _("The request is too large.")
+
+
 class ExceptionHandler(_BaseHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        # A body without a Content-Length that grows past the limit as it is read
+        # (jamsostek/core/middleware.py refuses the others before they are read).
+        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+            return PayloadTooLarge()
         if isinstance(exc, ApplicationError):
             if exc.status_code == status.HTTP_400_BAD_REQUEST:
                 detail = ErrorDetail(str(exc.message), code=exc.code)

@@ -1,7 +1,14 @@
 """Serializer fields the API's conventions call for."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+# The largest sum any body may carry: a trillion rupiah, far above a regency's yearly ADD and
+# far below what PostgreSQL's bigint holds (a 19-digit amount was a 500, not a 400).
+MONEY_MAX = 10**12
+DIGITS = re.compile(r"[0-9]+")
 
 
 class MoneyField(serializers.IntegerField):
@@ -17,12 +24,14 @@ class MoneyField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MONEY_MAX)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or isinstance(data, float) and not data.is_integer():
             self.fail("money")
-        if isinstance(data, str) and not data.strip().isdigit():
+        # ASCII digits only: str.isdigit() also takes "٣٠٠٠" (Arabic-Indic), which int() reads.
+        if isinstance(data, str) and not DIGITS.fullmatch(data.strip()):
             self.fail("money")
         return super().to_internal_value(data)
 

@@ -86,8 +86,8 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
-    """drf-standardized-errors' schema with one error body, 409 on every write (a record's
-    state can refuse it) and the statuses a view declares in ``schema_error_statuses``
+    """drf-standardized-errors' schema with one error body, 409 and 413 on every write (a
+    record's state can refuse it; a body can be too large) and the statuses a view declares in ``schema_error_statuses``
     (e.g. the login's 401 and 429)."""
 
     def _get_response_for_code(
@@ -106,6 +106,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return True
         if status_code == "409":
             return self.method in WRITE_METHODS and not getattr(self.view, "schema_no_409", False)
+        if status_code == "413":  # a body over the size limit (jamsostek/core/middleware.py)
+            return self.method in WRITE_METHODS
         return super()._should_add_error_response(responses, status_code)
 
 
@@ -131,6 +133,7 @@ TYPICAL_ERRORS = {
     "405": _error("method_not_allowed", 'Method "PUT" not allowed.'),
     "406": _error("not_acceptable", "Could not satisfy the request Accept header."),
     "409": _error("conflict", "The record's state does not allow this."),
+    "413": _error("request_too_large", "The request is larger than 2.5 MB."),
     "415": _error("unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
     "429": _error("throttled", "Request was throttled. Expected available in 3600 seconds."),
     "500": _error("error", "A server error occurred.", kind="server_error"),

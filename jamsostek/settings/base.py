@@ -56,11 +56,17 @@ INSTALLED_APPS = [
     "jamsostek.demo",
 ]
 
+# The largest body the service reads: JSON up to Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
+# multipart (a spreadsheet or a transfer slip of at most 5 MB, with its form fields) up to this.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=6 * 1024 * 1024)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Bodies over the limit (413) and NUL bytes in the URL (400), before any view.
+    "jamsostek.core.middleware.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,7 +171,7 @@ REST_FRAMEWORK = {
     # Bodies are JSON; the endpoints that take a file (the spreadsheet import, a payment with
     # its evidence) say multipart/form-data instead. One media type per operation keeps
     # generated clients simple (and openapi-python-client working).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["jamsostek.core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "jamsostek.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login_failures": LOGIN_FAILURE_RATE},
@@ -175,27 +181,14 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+ERROR_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"]
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "jamsostek.core.errors.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "jamsostek.core.errors.ExceptionFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
     # The statuses every operation may document, all with one body (jamsostek/core/schema.py).
-    "ALLOWED_ERROR_STATUS_CODES": [
-        "400",
-        "401",
-        "403",
-        "404",
-        "405",
-        "406",
-        "409",
-        "415",
-        "429",
-        "500",
-    ],
-    "ERROR_SCHEMAS": dict.fromkeys(
-        ("400", "401", "403", "404", "405", "406", "409", "415", "429", "500"),
-        "jamsostek.core.schema.ErrorResponseSerializer",
-    ),
+    "ALLOWED_ERROR_STATUS_CODES": ERROR_STATUSES,
+    "ERROR_SCHEMAS": dict.fromkeys(ERROR_STATUSES, "jamsostek.core.schema.ErrorResponseSerializer"),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Category
+from jamsostek.core.filters import UpdatedSinceFilter
 from jamsostek.core.money import total
 from jamsostek.core.permissions import roles
 
@@ -195,7 +196,7 @@ class MemberFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", label="part of the name, or the start of a NIK or KPJ"
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
     in_arrears = django_filters.BooleanFilter(
         method="filter_in_arrears", label="on an overdue bill"
     )

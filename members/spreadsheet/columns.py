@@ -69,6 +69,14 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # A 5 MB .xlsx unzips to far more: cap what is read (the template has 17 columns).
 MAX_COLUMNS = 64
 MAX_ROWS = 50_000
+# What a spreadsheet may unzip to, checked in the zip's directory before anything is parsed:
+# 50,000 rows of the template's 17 columns are some 40 MB of sheet XML. (A 300 KB file of
+# empty <row/> elements that unzipped to 200 MiB held a worker for minutes.)
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 96 * 1024 * 1024
+# Every row counts towards MAX_ROWS, empty ones too: a sheet whose only cell is at row
+# 1,048,576 is a million rows to read.
+MAX_CELL_CHARS = 1000
 TEMPLATE_ROWS = 5000  # rows 2..5001 get the formats and drop-downs
 PROGRESS_EVERY = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 
 from jamsostek.core.money import total
+from jamsostek.core.spreadsheets import neutralised
 
 from .. import signals
 from ..nik import mask_nik
@@ -65,28 +66,19 @@ class _Echo:
         return value
 
 
-# Free text a spreadsheet would run as a formula when the CSV is opened (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FREE_TEXT = [EXPORT_COLUMNS.index("full_name"), EXPORT_COLUMNS.index("position")]
-
-
 def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return value
+    return neutralised(value)  # every text cell: a name, a phone, a position (CSV injection)
 
 
 def _csv_lines(queryset, *, full_nik: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_COLUMNS)
     for values in _export_rows(queryset, full_nik=full_nik):
-        values = [_csv_value(v) for v in values]
-        for index in _FREE_TEXT:
-            if str(values[index]).startswith(_FORMULA_START):
-                values[index] = "'" + values[index]
-        yield writer.writerow(values)
+        yield writer.writerow([_csv_value(v) for v in values])
 
 
 def _xlsx_bytes(queryset, *, full_nik: bool) -> bytes:
@@ -104,8 +96,9 @@ def _xlsx_bytes(queryset, *, full_nik: bool) -> bytes:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
-            elif isinstance(value, str) and value.startswith("="):
-                # openpyxl writes a string starting with "=" as a formula: keep it text.
+            elif isinstance(value, str):
+                # Every text cell is typed as text, which a spreadsheet never runs (openpyxl
+                # would write "=…" as a formula): the value itself stays as it is.
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"
                 cells.append(cell)

@@ -5,13 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import openpyxl
 from django.utils.translation import gettext as _
 
-from .columns import COLUMNS, MAX_COLUMNS, MAX_ROWS, REQUIRED_COLUMNS, ImportFileError
+from .columns import (
+    COLUMNS,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_PART_BYTES,
+    MAX_ROWS,
+    MAX_UNZIPPED_BYTES,
+    REQUIRED_COLUMNS,
+    ImportFileError,
+)
 
 
 def read_rows(file, *, name: str | None = None) -> list[tuple[int, dict]]:
@@ -50,13 +60,40 @@ def _read_bytes(file, name: str | None) -> tuple[bytes, str | None]:
     return data, name or getattr(file, "name", None)
 
 
+def _too_big() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The spreadsheet holds far more than its size shows: save it again from Excel, "
+            "without empty rows below the data, or split it."
+        ),
+        code="file_too_large",
+    )
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse an .xlsx whose parts would unzip to more than we read, from the zip's own
+    directory (the sizes it declares are what zipfile will ever give out)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sizes = [info.file_size for info in archive.infolist()]
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(_("The .xlsx file is damaged or not an Excel file.")) from exc
+    if any(size > MAX_PART_BYTES for size in sizes) or sum(sizes) > MAX_UNZIPPED_BYTES:
+        raise _too_big()
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    _check_zip(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
         raise ImportFileError(_("The .xlsx file is damaged or not an Excel file.")) from exc
     try:
         sheet = workbook["Anggota"] if "Anggota" in workbook.sheetnames else workbook.worksheets[0]
+        # The sheet's declared extent, when it has one, refuses a huge sheet at once; the
+        # count in _with_header refuses one that does not declare it.
+        if (sheet.max_row or 0) > MAX_ROWS + 1:
+            raise _too_many_rows()
         cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
         for number, values in enumerate(cells, start=1):
             yield number, list(values)
@@ -93,11 +130,27 @@ def _tidy(value):
     return value
 
 
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(count)s rows: split it into smaller files.")
+        % {"count": MAX_ROWS},
+        code="too_many_rows",
+    )
+
+
 def _with_header(raw: Iterable[tuple[int, list]]) -> list[tuple[int, dict]]:
     header: dict[int, str] | None = None
     rows: list[tuple[int, dict]] = []
     for number, values in raw:
+        if number > MAX_ROWS + 1:  # the header and MAX_ROWS rows, empty ones counted
+            raise _too_many_rows()
         values = [_tidy(v) for v in values]
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
+            raise ImportFileError(
+                _("Row %(row)s has a cell longer than %(count)s characters.")
+                % {"row": number, "count": MAX_CELL_CHARS},
+                code="cell_too_long",
+            )
         if all(v is None for v in values):
             continue
         if header is None:
@@ -121,11 +174,7 @@ def _with_header(raw: Iterable[tuple[int, list]]) -> list[tuple[int, dict]]:
         if any(v is not None for v in row.values()):
             rows.append((number, row))
             if len(rows) > MAX_ROWS:
-                raise ImportFileError(
-                    _("The file has more than %(count)s rows: split it into smaller files.")
-                    % {"count": MAX_ROWS},
-                    code="too_many_rows",
-                )
+                raise _too_many_rows()
     if header is None:
         raise ImportFileError(_("The file is empty."), code="empty_file")
     return rows

@@ -163,7 +163,7 @@ def test_whole_number_parameters_are_integers_in_the_schema_and_at_the_door(
         assert params[where]["type"] == "integer", where
     assert params[("/api/v1/bills/", "year")] == {
         "type": "integer",
-        "minimum": 2000,
+        "minimum": 2015,
         "maximum": 2100,
     }
     # When a client sends a fraction or a year no bill can have
@@ -175,3 +175,16 @@ def test_whole_number_parameters_are_integers_in_the_schema_and_at_the_door(
         assert response.json()["errors"][0]["attr"] == "year"
     assert client.get("/api/v1/payments/", {"bill": "1.5"}).status_code == 400
     assert client.get("/api/v1/bills/", {"year": "2026"}).status_code == 200
+
+
+def test_a_period_past_2100_is_a_400_not_a_date_error(api, make_user):
+    # Given a PMD auditor generating bills for the year 9999
+    client = api(make_user(Role.PMD_AUDITOR), language="en")
+    response = client.post("/api/v1/bills/generate/", {"period": "9999-12"}, format="json")
+    # Then the period is refused by name, with the span it must lie in
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "code": "invalid_period",
+        "detail": "A period is a month written YYYY-MM, from 2015-07 to 2100-12.",
+        "attr": "period",
+    }

@@ -20,8 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from contributions.models import BenefitClaim, Bill, Budget, Rate, Relief
-from contributions.periods import add_months
+from contributions.models import BenefitClaim, Budget, Rate, Relief
 from contributions.services.payments import payment_record
 from jamsostek.accounts.models import Role, User
 from members.models import Enrollment, ImportJob, Member
@@ -43,6 +42,7 @@ from tests.matrix import (
     PMD,
     ROLES,
     assert_matrix_complete,
+    bill_in,
     described,
     resolver_patterns,
     row,
@@ -392,23 +392,6 @@ def member_in(village: str, status: str) -> dict:
 def members(status: str):
     """(inside every role's scope, outside all but the admin's), made afresh for each call."""
     return lambda world: (member_in(KWAYANGAN, status), member_in(CIRAHAB, status))
-
-
-_month = itertools.count(0)
-
-
-def bill_in(village: str) -> Bill:
-    """A fresh bill of ``village`` (a month of its own) with Rp 1,000,000 to pay."""
-    period = add_months(datetime.date(2025, 1, 1), next(_month) % 600)
-    return Bill.objects.create(
-        village=Region.objects.get(code=village),
-        period=period,
-        funding_source="add",
-        segment="bpu",
-        due_date=period.replace(day=15),
-        lines_amount=1_000_000,
-        amount=1_000_000,
-    )
 
 
 def payments(world):

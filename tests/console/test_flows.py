@@ -1170,7 +1170,7 @@ def test_a_month_the_bills_filter_cannot_read_is_shown_not_a_server_error(
     assert response.status_code == 200
     page = parse(response)
     assert page.one("form.filters").one("p.error[role=alert]").text == translated(
-        "A period is a month written YYYY-MM, from 2015-07 on."
+        "A period is a month written YYYY-MM, from 2015-07 to 2100-12."
     )
     assert len(page.all("tr[data-bill]")) == 1
 

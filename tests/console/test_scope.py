@@ -38,8 +38,6 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from contributions.models import Bill
-from contributions.periods import add_months
 from contributions.services.payments import payment_record
 from jamsostek.accounts.models import Role
 from members.models import ImportJob, Status
@@ -56,7 +54,19 @@ from tests.conftest import (
 from tests.console.html import parse
 from tests.console.routes import NAMESPACE, console_patterns, console_url_patterns
 from tests.factories import MemberFactory
-from tests.matrix import ADMIN, ANON, BPJS, CALLERS, DV, PMD, ROLES, VO, assert_matrix_complete, row
+from tests.matrix import (
+    ADMIN,
+    ANON,
+    BPJS,
+    CALLERS,
+    DV,
+    PMD,
+    ROLES,
+    VO,
+    assert_matrix_complete,
+    bill_in,
+    row,
+)
 from tests.members.helpers import bpu_terms, make_nik
 from villages.models import Level, Region
 
@@ -175,7 +185,6 @@ MATRIX = {
 # --- the objects the matrix calls on -----------------------------------------------------
 
 _serial = itertools.count(1)
-_month = itertools.count(0)
 
 
 def member_in(world, village: str, status: str) -> dict:
@@ -195,20 +204,6 @@ def members(status: str):
     return lambda world, caller: (
         member_in(world, KWAYANGAN, status),
         member_in(world, OUTSIDE[caller], status),
-    )
-
-
-def bill_in(village: str, source: str = "add") -> Bill:
-    """A fresh bill of ``village`` (a month of its own) with Rp 1,000,000 to pay."""
-    period = add_months(datetime.date(2025, 1, 1), next(_month) % 600)
-    return Bill.objects.create(
-        village=Region.objects.get(code=village),
-        period=period,
-        funding_source=source,
-        segment="bpu",
-        due_date=period.replace(day=15),
-        lines_amount=1_000_000,
-        amount=1_000_000,
     )
 
 

@@ -755,3 +755,35 @@ def test_evidence_is_downloaded_through_the_api_not_a_public_url(api, operator, 
     stranger = make_user(Role.VILLAGE_OPERATOR, scope=CIRAHAB)
     assert api(stranger).get(f"{PAYMENTS}{payment['id']}/evidence/").status_code == 404
     assert api().get(f"{PAYMENTS}{payment['id']}/evidence/").status_code == 401
+
+
+# --- hostile details ---------------------------------------------------------------------------
+
+
+def test_a_payment_dated_long_before_its_bill_is_refused(api, operator, bill):
+    # Given the July 2025 bill, paid (says the form) on 1 January of the year 1
+    response = record(api(operator, language="en"), bill, paid_on="0001-01-01")
+    # Then the date is refused with the earliest one that makes sense
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "code": "invalid_date",
+        "detail": "A payment of the bill for 2025-07 cannot be dated before 2024-07-01.",
+        "attr": "paid_on",
+    }
+    assert not Payment.objects.exists()
+    # And a transfer up to a year ahead of the month (paid in advance) is fine
+    assert record(api(operator), bill, paid_on="2024-06-30").status_code == 400
+    assert record(api(operator), bill, paid_on="2024-07-01").status_code == 201
+
+
+def test_evidence_is_stored_under_our_name_and_the_type_it_is(api, operator, bill):
+    # Given a PDF uploaded under a name and a type meant to mislead
+    upload = SimpleUploadedFile("../../3326134507850001.pdf.html", pdf_bytes(), "text/html")
+    response = multipart(api(operator), bill, upload)
+    assert response.status_code == 201
+    # Then it is kept under a generated name with the extension of what it is
+    stored = Payment.objects.get().evidence.name
+    assert stored.endswith(".pdf") and "3326" not in stored and ".." not in stored
+    # And it is served as a PDF
+    download = api(operator).get(f"{PAYMENTS}{response.json()['id']}/evidence/")
+    assert download["Content-Type"] == "application/pdf"

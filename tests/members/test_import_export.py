@@ -755,7 +755,7 @@ def test_export_refuses_an_unknown_format(api, operator):
 
 
 def test_exports_never_turn_names_into_formulas(api, admin):
-    # Given a member whose name a spreadsheet would run as a formula
+    # Given a member whose name, position and phone a spreadsheet would run as formulas
     registration.member_create(
         actor=admin,
         village=KWAYANGAN,
@@ -763,6 +763,7 @@ def test_exports_never_turn_names_into_formulas(api, admin):
         full_name='=HYPERLINK("http://contoh.invalid","klik")',
         birth_date=BIRTH,
         sex="female",
+        phone="=cmd|'/C calc'!A0",
         roles=[{"category": "rt", "position": "+62 Ketua"}],
     )
     client = api(admin)
@@ -777,6 +778,10 @@ def test_exports_never_turn_names_into_formulas(api, admin):
     row = read_csv(client.get(EXPORT, {"format": "csv"}))[0]
     assert row["full_name"] == '\'=HYPERLINK("http://contoh.invalid","klik")'
     assert row["position"] == "'+62 Ketua"
+    assert row["phone"] == "'=cmd|'/C calc'!A0"
+    # (and every other text cell of the .xlsx is typed as text too)
+    phone = sheet.cell(row=2, column=EXPORT_COLUMNS.index("phone") + 1)
+    assert (phone.value, phone.data_type) == ("=cmd|'/C calc'!A0", "s")
 
 
 def test_a_file_with_too_many_rows_is_refused(api, operator, monkeypatch):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from jamsostek.core.errors import ApplicationError
+from jamsostek.core.tasks import enqueue
 from members import signals as member_signals
 
 from . import selectors, tasks
@@ -37,7 +38,9 @@ def connect() -> None:
 
 
 def bill_activated_enrollment(sender, *, enrollment, **kwargs) -> None:
-    transaction.on_commit(lambda pk=enrollment.pk: tasks.bills_generate_for_enrollment.delay(pk))
+    # Queued after the commit, never failing it; a broker that is down leaves the months to
+    # the hourly sweep (beat: bill-recent-activations).
+    transaction.on_commit(lambda pk=enrollment.pk: enqueue(tasks.bills_generate_for_enrollment, pk))
 
 
 def unbill_ended_enrollment(sender, *, enrollment, **kwargs) -> None:

@@ -42,6 +42,12 @@ def bills_generate_for_enrollment(enrollment_id: int) -> int:
     return billing.bills_generate_for_enrollment(enrollment_id=enrollment_id)
 
 
+@shared_task(name="contributions.bills_sweep_activations")
+def bills_sweep_activations() -> int:
+    """Hourly catch-up: bill recent activations whose billing was never queued or run."""
+    return billing.bills_sweep_activations()
+
+
 @shared_task(name="contributions.arrears_rules_apply")
 def arrears_rules_apply(today: str | None = None) -> dict:
     """Nightly: overdue bills, BPU lapses after long arrears, reactivation when paid up."""

@@ -1,9 +1,9 @@
 """Reads of members, with what their API bodies need already joined."""
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
 from jamsostek.accounts.models import Role
+from jamsostek.core.cache import fail_open_cache as cache
 from jamsostek.core.scoping import scope_queryset
 
 from . import signals

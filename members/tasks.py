@@ -6,6 +6,8 @@ import datetime
 
 from celery import shared_task
 
+from jamsostek.core.tasks import enqueue
+
 from .services import imports, lifecycle
 
 
@@ -13,6 +15,13 @@ from .services import imports, lifecycle
 def import_job_run(job_id: int) -> dict | None:
     """Import a queued spreadsheet (an ImportJob)."""
     return imports.import_job_run(job_id=job_id)
+
+
+@shared_task(name="members.import_jobs_sweep")
+def import_jobs_sweep() -> dict:
+    """Every ten minutes: queue again the jobs no worker took, expire the abandoned ones,
+    delete uploads that finished jobs still hold."""
+    return imports.import_jobs_sweep(requeue=lambda job_id: enqueue(import_job_run, job_id))
 
 
 @shared_task(name="members.roles_end_expired")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from jamsostek.core.tasks import enqueue
 from villages import signals as village_signals
 
 from . import progress, services, tasks
@@ -34,4 +35,6 @@ def progress_mark_stale(sender, *, village_ids, **kwargs) -> None:
 
 
 def _enqueue_refresh() -> None:
-    tasks.progress_refresh_stale.delay()
+    # Never fails the committed write: a broker that is down leaves the rows stale for the
+    # ten-minute sweep (beat: refresh-stale-progress).
+    enqueue(tasks.progress_refresh_stale)

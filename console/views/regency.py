@@ -20,6 +20,7 @@ from contributions.services.budgets import budget_create, budget_update
 from contributions.services.claims import claim_record
 from jamsostek.accounts.api import UserFilter, UserSerializer
 from jamsostek.accounts.models import Role
+from jamsostek.accounts.rules import grantable_roles
 from jamsostek.accounts.selectors import users_for
 from jamsostek.accounts.services import user_create
 from jamsostek.core.choices import SEAT_CATEGORIES
@@ -148,11 +149,8 @@ def user_list(request):
             return redirect("console:users")
         errors = done.errors
     page = Paginator(filters.qs.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
-    roles_offered = [
-        (value, label)
-        for value, label in Role.choices
-        if value != Role.ADMIN or request.user.role == Role.ADMIN
-    ]
+    grantable = grantable_roles(request.user)
+    roles_offered = [(value, label) for value, label in Role.choices if value in grantable]
     return render(
         request,
         "console/users.html",

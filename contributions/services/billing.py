@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
+    DateField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -30,13 +32,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from members.models import Enrollment, Program, Segment, programs_of
+from members.models import Enrollment, Program, Segment, Status, programs_of
 from villages.models import Region
 
 from ..models import (
@@ -79,6 +81,20 @@ def _check_billed_month(period: datetime.date) -> None:
         )
 
 
+# pg_advisory_xact_lock's first key: "bill" in ASCII, the second is the month (YYYYMM).
+_PERIOD_LOCK = 0x62696C6C
+
+
+def _period_lock(period: datetime.date) -> None:
+    """Generations of one month take turns until their transactions end (PostgreSQL), so
+    that each reports the bills and lines it created, not the ones a concurrent run made
+    while it looked (both counted them before). SQLite writes one at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = period.year * 100 + period.month
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PERIOD_LOCK, key])
+
+
 def _lines_add(
     period: datetime.date,
     enrollments: QuerySet[Enrollment],
@@ -89,6 +105,7 @@ def _lines_add(
     need (one per village, funding source and segment), then one line each. Returns the
     bills that got lines. ``on_progress(done, total)`` follows the lines as they are
     written, ``_BATCH`` at a time."""
+    _period_lock(period)
     table = RateTable.for_month(period)
     rows = list(
         enrollments.exclude(
@@ -452,3 +469,30 @@ def bill_adjustments_attach_pending(*, village_ids) -> int:
             )
         attached += len(placed)
     return attached
+
+
+def enrollments_activated_unbilled(*, since: datetime.datetime):
+    """Active enrollments changed since ``since`` whose first month to bill has no line: an
+    activation whose billing was never queued (the broker was down) or never ran."""
+    first_month = Greatest(
+        TruncMonth("effective_from", output_field=DateField()),
+        Value(billing_start(), output_field=DateField()),
+    )
+    first_line = BillLine.objects.filter(enrollment=OuterRef("pk"), period=OuterRef("first_month"))
+    return (
+        Enrollment.objects.filter(
+            status=Status.ACTIVE, effective_from__isnull=False, updated_at__gte=since
+        )
+        .annotate(first_month=first_month)
+        .exclude(Exists(first_line))
+    )
+
+
+def bills_sweep_activations(*, since: datetime.datetime | None = None) -> int:
+    """Bill the months of recent activations that were never billed (see above). Safe to
+    run any time: an enrollment's month is billed once."""
+    since = since or timezone.now() - datetime.timedelta(days=2)
+    added = 0
+    for enrollment_id in enrollments_activated_unbilled(since=since).values_list("pk", flat=True):
+        added += bills_generate_for_enrollment(enrollment_id=enrollment_id)
+    return added

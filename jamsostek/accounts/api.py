@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import (
+    TokenRefreshSerializer as BaseTokenRefreshSerializer,
+)
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
+from jamsostek.core.cache import fail_open_cache
 from jamsostek.core.permissions import roles
 
 from .models import Role, User
@@ -27,10 +35,13 @@ class LoginFailureThrottle(SimpleRateThrottle):
     """Counts failed logins per client address and username; past the rate, 429.
 
     Successful logins are not counted, so a user who types the password right is never
-    throttled by the attempts of others on other accounts.
+    throttled by the attempts of others on other accounts. The count lives in the shared
+    cache (every worker process sees it); while that does not answer, in this process's own
+    (jamsostek/core/cache.py), so that a Redis outage never makes logins fail.
     """
 
     scope = "login_failures"
+    cache = fail_open_cache
 
     def get_cache_key(self, request, view):
         data = request.data if hasattr(request.data, "get") else {}
@@ -74,8 +85,42 @@ class TokenObtainView(TokenObtainPairView):
             raise
 
 
+class TokenRefreshSerializer(BaseTokenRefreshSerializer):
+    """A refresh token traded for a new access token and a new refresh token; the refresh
+    token sent is used up (a second use is 401)."""
+
+    # simplejwt rotates and blacklists (settings.SIMPLE_JWT); this closes two gaps. Two
+    # requests with one refresh token at the same moment: its row is locked, so the second
+    # finds it blacklisted. A refresh token of a user whose password changed since (by any
+    # path) or who no longer exists is refused like their access tokens (401
+    # `password_changed`, `user_not_found`), not traded for new tokens (or a 500).
+
+    def validate(self, attrs):
+        token = self.token_class(attrs["refresh"])  # signature, expiry, type, blacklist
+        with transaction.atomic():
+            list(
+                OutstandingToken.objects.select_for_update(of=("self",)).filter(
+                    jti=token[jwt_settings.JTI_CLAIM]
+                )
+            )
+            user = User.objects.filter(
+                **{jwt_settings.USER_ID_FIELD: token.get(jwt_settings.USER_ID_CLAIM)}
+            ).first()
+            if user is None:
+                raise AuthenticationFailed(gettext_lazy("User not found"), code="user_not_found")
+            if jwt_settings.CHECK_REVOKE_TOKEN and token.get(
+                jwt_settings.REVOKE_TOKEN_CLAIM
+            ) != get_md5_hash_password(user.password):
+                raise AuthenticationFailed(
+                    gettext_lazy("The user's password has been changed."), code="password_changed"
+                )
+            return super().validate(attrs)  # checked again under the lock, then rotated
+
+
 class TokenRefreshView(BaseTokenRefreshView):
-    # An expired, forged or unknown refresh token is 401 (`token_not_valid`).
+    # An expired, forged, used or revoked refresh token is 401 (`token_not_valid`,
+    # `password_changed`, `no_active_account`, `user_not_found`).
+    serializer_class = TokenRefreshSerializer
     schema_error_statuses = ("401",)
     schema_no_409 = True
 
@@ -209,7 +254,9 @@ class UserFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Edit a user"),
 )
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Admins manage everyone; a pmd_auditor manages the non-admin users of its regency."""
+    """Admins and pmd_auditors read the users of their scope; who may change whom is
+    rules.py's (admins manage everyone, a pmd_auditor the village operators and district
+    viewers of its regency)."""
 
     permission_classes = [roles(Role.ADMIN, Role.PMD_AUDITOR)]
     serializer_class = UserSerializer
@@ -244,6 +291,7 @@ THIRD_PARTY_MESSAGES = [
     gettext_noop("Token is invalid or expired"),
     gettext_noop("Token is invalid"),
     gettext_noop("Token is expired"),
+    gettext_noop("Token is blacklisted"),
     gettext_noop("Token has wrong type"),
     gettext_noop("Given token not valid for any token type"),
     gettext_noop("Token contained no recognizable user identification"),

@@ -87,3 +87,62 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_authenticated and self.is_active and self.role in roles
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("created")
+    ROLE_CHANGED = "role_changed", _("role or scope changed")
+    PASSWORD_RESET = "password_reset", _("password reset")
+    DEACTIVATED = "deactivated", _("deactivated")
+    REACTIVATED = "reactivated", _("reactivated")
+
+
+class AuditQuerySet(models.QuerySet):
+    """Append-only: rows are added, never changed or removed."""
+
+    def update(self, **kwargs):
+        raise TypeError("The user audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The user audit log is append-only.")
+
+
+class UserAuditEntry(models.Model):
+    """Who changed whose role or scope, reset whose password, (de)activated whom, and when.
+
+    Written by jamsostek/accounts/services.py only (the API, the console and the Django
+    admin all go through it); append-only and read-only in the admin.
+    """
+
+    SCOPE_PATH = "target__scope"
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="audit_entries_made", verbose_name=_("by")
+    )
+    target = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="audit_entries", verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    old_role = models.CharField(_("old role"), max_length=20, choices=Role.choices, blank=True)
+    new_role = models.CharField(_("new role"), max_length=20, choices=Role.choices, blank=True)
+    old_scope = models.CharField(_("old scope"), max_length=20, blank=True)
+    new_scope = models.CharField(_("new scope"), max_length=20, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("user audit entry")
+        verbose_name_plural = _("user audit log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The user audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The user audit log is append-only.")

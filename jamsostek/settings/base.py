@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -120,10 +121,15 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "jamsostek",
+            # A Redis that does not answer costs a request about a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# This process's own memory: where the login throttle counts while the shared cache is down
+# (jamsostek/core/cache.py).
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -139,6 +145,12 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "UPDATE_LAST_LOGIN": True,
+    # Each refresh answers a new refresh token and blacklists the one used (once only).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a digest of the password hash: a new password refuses the old ones.
+    "CHECK_REVOKE_TOKEN": True,
+    "CHECK_USER_IS_ACTIVE": True,
 }
 
 # Failed logins allowed per username and client address before /auth/token/ answers 429.
@@ -264,6 +276,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker or result store that does not answer is noticed within seconds: queueing after a
+# commit (jamsostek/core/tasks.enqueue) gives up and leaves the work to the sweeps.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 30}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 30
 CELERY_BEAT_SCHEDULE = {
     # The month's bills, on the 1st (a second run creates nothing new).
     "generate-bills": {
@@ -283,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=45, hour=1),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Expired refresh tokens (one row per login and per refresh) and their blacklist rows.
+    "flush-expired-tokens": {
+        "task": "accounts.tokens_flush_expired",
+        "schedule": crontab(minute=15, hour=2),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Reminders before, on and after due dates, digests and term ends, each morning.
     "send-reminders": {
         "task": "contributions.reminders_send",
@@ -300,6 +324,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.progress_refresh",
         "schedule": crontab(minute=0, hour=3),
         "options": {"expires": 6 * 60 * 60},
+    },
+    # Catch-up: progress marked stale by writes whose refresh could not be queued.
+    "refresh-stale-progress": {
+        "task": "reports.progress_refresh_stale",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+    # Catch-up: activations whose months were never billed (the broker was down).
+    "bill-recent-activations": {
+        "task": "contributions.bills_sweep_activations",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
+    # Catch-up: import jobs never queued (broker down) or left behind; uploads not kept.
+    "sweep-import-jobs": {
+        "task": "members.import_jobs_sweep",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
     },
     # Proves beat and a worker are alive: /healthz shows when it last ran.
     "heartbeat": {

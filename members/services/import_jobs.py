@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jamsostek.core.tasks import enqueue
+
 from ..models import ImportJob
 from ..spreadsheet.columns import ImportFileError
 from ..spreadsheet.reading import read_rows
@@ -64,5 +66,7 @@ def import_job_create(
     )
     job.file.save(job.filename, upload, save=False)
     job.save()
-    transaction.on_commit(lambda: import_job_run.delay(job.pk))
+    # Never fails the committed upload: a job the broker did not take is queued again by
+    # the sweep (import_jobs_sweep, every ten minutes).
+    transaction.on_commit(lambda: enqueue(import_job_run, job.pk))
     return job

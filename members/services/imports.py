@@ -9,13 +9,13 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from jamsostek.core.cache import fail_open_cache as cache
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.scoping import region_in_scope
 
@@ -288,6 +288,7 @@ def import_job_run(*, job_id: int) -> dict | None:
             status=ImportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         cache.delete(job.progress_key)
+        _upload_delete(job)
         return None
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.State.DONE,
@@ -297,7 +298,53 @@ def import_job_run(*, job_id: int) -> dict | None:
         finished_at=timezone.now(),
     )
     cache.delete(job.progress_key)
-    # The file holds NIKs: once imported, it is not kept.
-    job.file.delete(save=False)
-    ImportJob.objects.filter(pk=job.pk).update(file="")
+    _upload_delete(job)
     return {"job": job.pk, "created": result["created"], "updated": result["updated"]}
+
+
+def _upload_delete(job: ImportJob) -> None:
+    """The file holds NIKs: once imported, failed or expired, it is not kept."""
+    if job.file:
+        job.file.delete(save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+# A queued job older than this was not taken by a worker (the broker was down when it was
+# queued): the sweep queues it again. One older than EXPIRE_AFTER is given up.
+REQUEUE_AFTER = datetime.timedelta(minutes=5)
+EXPIRE_AFTER = datetime.timedelta(days=1)
+
+
+def import_jobs_sweep(
+    *, requeue: Callable[[int], object], now: datetime.datetime | None = None
+) -> dict:
+    """Every ten minutes (beat): queue again the jobs no worker took, give up those queued
+    or running for more than a day (failed, upload deleted), and delete any upload a
+    finished job still holds. ``requeue(job_id)`` queues one job."""
+    now = now or timezone.now()
+    jobs = ImportJob.objects.all()
+    expired = jobs.filter(
+        status__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING],
+        created_at__lt=now - EXPIRE_AFTER,
+    )
+    given_up = 0
+    for job in expired:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            error = _("No worker took this import within a day: upload the file again.")
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.State.FAILED, error=error, finished_at=now
+        )
+        _upload_delete(job)
+        given_up += 1
+    stale = jobs.filter(status=ImportJob.State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+    stale_ids = list(stale.values_list("pk", flat=True))
+    for job_id in stale_ids:
+        requeue(job_id)
+    leftovers = jobs.filter(status__in=[ImportJob.State.DONE, ImportJob.State.FAILED]).exclude(
+        file=""
+    )
+    cleaned = 0
+    for job in leftovers:
+        _upload_delete(job)
+        cleaned += 1
+    return {"requeued": len(stale_ids), "expired": given_up, "uploads_deleted": cleaned}

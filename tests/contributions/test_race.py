@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from contributions.models import Bill, BillStatus, Payment, PaymentEvent, Rate
+from contributions.models import Bill, BillLine, BillStatus, Payment, PaymentEvent, Rate
 from contributions.services.billing import bills_generate
 from jamsostek.accounts.models import User
 from jamsostek.core.models import IdempotencyKey
@@ -259,3 +259,37 @@ def test_recording_a_payment_locks_the_bill_row(bill, operator):
     ]
     assert counted, "the counted payments were not re-read under the lock"
     assert datetime.date.fromisoformat(response.json()["paid_on"]) == timezone.localdate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_generations_each_report_what_they_created(bill):
+    # Given the month's bills and lines gone again (members still active, nothing billed)
+    period = bill.period
+    BillLine.objects.filter(bill__period=period).delete()
+    Bill.objects.filter(period=period).delete()
+    village = Region.objects.filter(code=KWAYANGAN)
+    barrier = threading.Barrier(2)
+    results: list = []
+    failures: list[BaseException] = []
+
+    def generate() -> None:
+        try:
+            barrier.wait(timeout=30)
+            results.append(bills_generate(period=period, villages=village))
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    # When two generations of the month run at the same moment
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+
+    # Then one created the bill and its lines and the other reports nothing new
+    created = sorted((r.bills_created, r.lines_added) for r in results)
+    assert created == [(0, 0), (1, MEMBERS)]
+    assert Bill.objects.filter(period=period, village__code=KWAYANGAN).count() == 1

@@ -22,6 +22,7 @@ def run_manage(*args, **env):
 
 
 def test_production_settings_pass_check_deploy():
+    # With the shared cache docker-compose.yml gives them (the check never connects to it)
     result = run_manage(
         "check",
         "--deploy",
@@ -29,9 +30,22 @@ def test_production_settings_pass_check_deploy():
         "WARNING",
         DJANGO_SETTINGS_MODULE="jamsostek.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        REDIS_URL="redis://127.0.0.1:6379/14",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_a_cache_each_worker_keeps_for_itself():
+    # Without REDIS_URL each gunicorn worker would count failed logins on its own
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="jamsostek.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        REDIS_URL="",
+    )
+    assert result.returncode != 0
+    assert "jamsostek.E001" in result.stderr
 
 
 def test_a_secret_key_is_required_when_debug_is_off():

@@ -1,0 +1,34 @@
+"""System checks of a deployment's configuration.
+
+jamsostek.E001: production needs a cache every worker process shares. The login throttle
+counts failures in the cache; with each gunicorn worker counting in its own memory, three
+workers let an attacker try 3 × 10 passwords before the first 429, not 10. `migrate` runs
+the checks, so a stack started without REDIS_URL stops there (docker compose's web service
+waits for it).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+PROCESS_LOCAL = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register()
+def shared_cache(app_configs, **kwargs):
+    if not getattr(settings, "REQUIRE_SHARED_CACHE", False):
+        return []
+    if settings.CACHES["default"]["BACKEND"] in PROCESS_LOCAL:
+        return [
+            Error(
+                "The default cache is process-local, so the login throttle would count per "
+                "worker process.",
+                hint="Set REDIS_URL (e.g. redis://redis:6379/1), as docker-compose.yml does.",
+                id="jamsostek.E001",
+            )
+        ]
+    return []

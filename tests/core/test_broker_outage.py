@@ -49,9 +49,17 @@ def _forget_connections(app) -> None:
 def broker_down():
     from jamsostek.celery import app
 
-    keys = ("task_always_eager", "broker_url", "result_backend")
+    keys = ("task_always_eager", "broker_url", "broker_write_url", "broker_read_url")
+    keys += ("result_backend",)
     saved = {key: app.conf[key] for key in keys}
-    app.conf.update(task_always_eager=False, broker_url=NOWHERE, result_backend=NOWHERE)
+    # (Celery derives the write and read URLs from broker_url once: each is set here.)
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=NOWHERE,
+        broker_write_url=NOWHERE,
+        broker_read_url=NOWHERE,
+        result_backend=NOWHERE,
+    )
     _forget_connections(app)
     yield
     app.conf.update(saved)

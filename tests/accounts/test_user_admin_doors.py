@@ -7,32 +7,21 @@ tests/api/test_user_admin.py.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from jamsostek.accounts.models import Role, User, UserAuditEntry
+from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
+    NEW_PASSWORD,
+    REFRESH,
+    TOKEN,
+    clear_login_throttle,
+    log_in,
+)
 from tests.conftest import CIRAHAB, KAB_PEKALONGAN, KWAYANGAN, PASSWORD
 from tests.console.html import parse
 
 pytestmark = pytest.mark.django_db
-
-NEW_PASSWORD = "Sandi-Baru-Desa-2026"
-TOKEN = "/api/v1/auth/token/"
-REFRESH = "/api/v1/auth/token/refresh/"
-
-
-@pytest.fixture(autouse=True)
-def clear_login_throttle():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def log_in(username: str, password: str = PASSWORD) -> dict:
-    response = APIClient().post(TOKEN, {"username": username, "password": password})
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def audit() -> list[tuple]:

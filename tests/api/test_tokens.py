@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -19,27 +18,18 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from jamsostek.accounts.models import Role, User
 from jamsostek.accounts.tasks import tokens_flush_expired
-from tests.conftest import PASSWORD, error_codes
+from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
+    NEW_PASSWORD,
+    REFRESH,
+    TOKEN,
+    clear_login_throttle,
+    log_in,
+)
+from tests.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "/api/v1/auth/token/"
-REFRESH = "/api/v1/auth/token/refresh/"
 ME = "/api/v1/auth/me/"
-NEW_PASSWORD = "Sandi-Baru-Desa-2026"
-
-
-@pytest.fixture(autouse=True)
-def clear_login_throttle():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def log_in(username: str, password: str = PASSWORD) -> dict:
-    response = APIClient().post(TOKEN, {"username": username, "password": password})
-    assert response.status_code == 200, response.json()
-    return response.json()
 
 
 def me(access: str, language: str | None = None):

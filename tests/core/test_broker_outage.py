@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import signal
-from contextlib import contextmanager
 
 import pytest
 from django.core.checks import run_checks
@@ -30,6 +28,7 @@ from members.tasks import import_job_run
 from reports.models import StaleProgress
 from reports.tasks import progress_refresh_stale
 from tests.conftest import KWAYANGAN, PASSWORD
+from tests.guards import must_not_hang
 from tests.members.helpers import make_nik
 
 pytestmark = pytest.mark.django_db
@@ -66,20 +65,6 @@ def broker_down():
     _forget_connections(app)
 
 
-@contextmanager
-def must_not_hang(seconds: int):
-    def stop(*_):
-        raise AssertionError(f"the writes took more than {seconds} s with the broker down")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def member_body(number: int) -> dict:
     birth = datetime.date(1985, 7, 5)
     return {
@@ -98,82 +83,70 @@ def member_body(number: int) -> dict:
     }
 
 
-def test_writes_answer_at_once_with_the_broker_down_and_the_sweeps_catch_up(
-    api, make_user, broker_down, django_capture_on_commit_callbacks, settings, caplog
-):
+SHEET = "village,nik,full_name,birth_date,sex,category\n" + "".join(
+    f"{KWAYANGAN},{make_nik(KWAYANGAN[:8], datetime.date(1990, 1, 1), 'male', n)},"
+    f"Budi {n},1990-01-01,male,linmas\n"
+    for n in (7, 8)
+)
+
+
+@pytest.fixture
+def writes(api, make_user, broker_down, django_capture_on_commit_callbacks, settings, caplog):
+    """The writes of a day with the broker down: the secretary registers a member and
+    submits it, BPJS activates it from this month, and a sheet too big for the request is
+    uploaded; each commits (and tries to queue its follow-up work). Their responses."""
     operator = api(make_user(Role.VILLAGE_OPERATOR))
     officer = api(make_user(Role.BPJS_OFFICER))
     settings.IMPORT_SYNC_LIMIT = 1  # a two-row file becomes a job
-    month = timezone.localdate().replace(day=1)
-    sheet = "village,nik,full_name,birth_date,sex,category\n" + "".join(
-        f"{KWAYANGAN},{make_nik(KWAYANGAN[:8], datetime.date(1990, 1, 1), 'male', n)},"
-        f"Budi {n},1990-01-01,male,linmas\n"
-        for n in (7, 8)
-    )
 
-    # Given a broker that refuses every connection
-    with caplog.at_level(logging.WARNING, logger="jamsostek.core.tasks"), must_not_hang(20):
-        # When the secretary registers, submits, BPJS activates and a sheet is uploaded,
-        # each transaction committing (and trying to queue its follow-up work)
+    def commit(call):
         with django_capture_on_commit_callbacks(execute=True):
-            created = operator.post("/api/v1/members/", member_body(1), format="json")
-        with django_capture_on_commit_callbacks(execute=True):
-            submitted = operator.post(f"/api/v1/members/{created.json()['id']}/submit/")
-        with django_capture_on_commit_callbacks(execute=True):
-            activated = officer.post(
-                f"/api/v1/members/{created.json()['id']}/activate/",
-                {"kpj_number": "12345678901", "effective_from": month.isoformat()},
-                format="json",
-            )
-        with django_capture_on_commit_callbacks(execute=True):
-            imported = operator.post(
-                "/api/v1/members/import/",
-                {"file": SimpleUploadedFile("anggota.csv", sheet.encode())},
-                format="multipart",
-            )
+            return call()
 
+    logs = caplog.at_level(logging.WARNING, logger="jamsostek.core.tasks")
+    with logs, must_not_hang(20, "the writes, with the broker down,"):
+        created = commit(lambda: operator.post("/api/v1/members/", member_body(1), format="json"))
+        path = f"/api/v1/members/{created.json()['id']}"
+        submitted = commit(lambda: operator.post(f"{path}/submit/"))
+        activation = {"kpj_number": "12345678901", "effective_from": month().isoformat()}
+        activated = commit(lambda: officer.post(f"{path}/activate/", activation, format="json"))
+        upload = {"file": SimpleUploadedFile("anggota.csv", SHEET.encode())}
+        imported = commit(
+            lambda: operator.post("/api/v1/members/import/", upload, format="multipart")
+        )
+    return {
+        "created": created,
+        "submitted": submitted,
+        "activated": activated,
+        "imported": imported,
+    }
+
+
+def month() -> datetime.date:
+    return timezone.localdate().replace(day=1)
+
+
+def test_writes_answer_at_once_with_the_broker_down(writes, caplog):
+    # Given a broker that refuses every connection, when the day's writes are made (above)
     # Then every write answered as usual
-    assert [created.status_code, submitted.status_code, activated.status_code] == [201, 200, 200]
-    assert imported.status_code == 202
+    statuses = [writes[name].status_code for name in ("created", "submitted", "activated")]
+    assert statuses == [201, 200, 200]
+    assert writes["imported"].status_code == 202
     # And what could not be queued is logged, not raised
-    assert "could not queue" in caplog.text
-    job = ImportJob.objects.get(pk=imported.json()["id"])
+    assert any("could not queue" in r.getMessage() for r in caplog.get_records("setup"))
+    job = ImportJob.objects.get(pk=writes["imported"].json()["id"])
     assert job.status == ImportJob.State.QUEUED and job.file
-    assert not BillLine.objects.filter(enrollment__member_id=created.json()["id"]).exists()
+    member = writes["created"].json()["id"]
+    assert not BillLine.objects.filter(enrollment__member_id=member).exists()
     assert StaleProgress.objects.filter(village__code=KWAYANGAN).exists()
 
 
-def test_once_the_broker_answers_the_sweeps_do_what_was_not_queued(
-    api, make_user, broker_down, django_capture_on_commit_callbacks, settings
-):
+def test_once_the_broker_answers_the_sweeps_do_what_was_not_queued(writes):
     from jamsostek.celery import app
 
-    operator = api(make_user(Role.VILLAGE_OPERATOR))
-    officer = api(make_user(Role.BPJS_OFFICER))
-    settings.IMPORT_SYNC_LIMIT = 1
-    month = timezone.localdate().replace(day=1)
-    sheet = "village,nik,full_name,birth_date,sex,category\n" + "".join(
-        f"{KWAYANGAN},{make_nik(KWAYANGAN[:8], datetime.date(1990, 1, 1), 'male', n)},"
-        f"Budi {n},1990-01-01,male,linmas\n"
-        for n in (7, 8)
-    )
-    # Given writes made while the broker was down
-    with django_capture_on_commit_callbacks(execute=True):
-        member = operator.post("/api/v1/members/", member_body(2), format="json").json()
-    with django_capture_on_commit_callbacks(execute=True):
-        operator.post(f"/api/v1/members/{member['id']}/submit/")
-    with django_capture_on_commit_callbacks(execute=True):
-        officer.post(
-            f"/api/v1/members/{member['id']}/activate/",
-            {"kpj_number": "12345678902", "effective_from": month.isoformat()},
-            format="json",
-        )
-    with django_capture_on_commit_callbacks(execute=True):
-        job_id = operator.post(
-            "/api/v1/members/import/",
-            {"file": SimpleUploadedFile("anggota.csv", sheet.encode())},
-            format="multipart",
-        ).json()["id"]
+    # Given the writes made while the broker was down
+    member = writes["created"].json()["id"]
+    job_id = writes["imported"].json()["id"]
 
     # When the broker answers again (here: tasks run in the process) and beat's sweeps run
     app.conf.update(task_always_eager=True)
@@ -185,7 +158,7 @@ def test_once_the_broker_answers_the_sweeps_do_what_was_not_queued(
     progress_refresh_stale.apply()
 
     # Then the activation's month is billed, the import ran and its upload is gone
-    assert BillLine.objects.filter(enrollment__member_id=member["id"], period=month).exists()
+    assert BillLine.objects.filter(enrollment__member_id=member, period=month()).exists()
     job = ImportJob.objects.get(pk=job_id)
     assert job.status == ImportJob.State.DONE and not job.file
     # And the village's progress is fresh

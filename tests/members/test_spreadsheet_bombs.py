@@ -9,9 +9,7 @@ guard stops (fails) a test that hangs, rather than timing it.
 from __future__ import annotations
 
 import io
-import signal
 import zipfile
-from contextlib import contextmanager
 
 import openpyxl
 import pytest
@@ -20,25 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from jamsostek.accounts.models import Role
 from members.models import Member
 from members.spreadsheet.columns import MAX_CELL_CHARS, MAX_PART_BYTES, MAX_ROWS
+from tests.guards import must_not_hang
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = "/api/v1/members/import/"
 HEADER = ["village", "nik", "full_name", "birth_date", "sex", "category"]
-
-
-@contextmanager
-def must_not_hang(seconds: int = 30):
-    def stop(*_):
-        raise AssertionError(f"still reading the file after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def post(api, make_user, name: str, content: bytes):

@@ -3,6 +3,7 @@ the progress body a village shows (its figures come from reports, by villages.si
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from jamsostek.core.errors import ApplicationError
@@ -32,6 +33,12 @@ class RegionField(serializers.CharField):
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data)
+        # CharField refuses a NUL byte only after this lookup, which PostgreSQL cannot run
+        # with one (a 500): refuse it first, as the middleware does in the URL.
+        if "\x00" in code:
+            raise serializers.ValidationError(
+                _("Null characters are not allowed."), code="null_characters_not_allowed"
+            )
         try:
             return region_for(
                 self._user(),

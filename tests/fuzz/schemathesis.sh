@@ -12,14 +12,14 @@
 # a disposable server only, such as the one CI starts on a new database. Run it once per fresh
 # server: the schema's example login is op_kwayangan, so the fuzzed logins count as failures
 # against it and the login throttle refuses that user for an hour (both tokens are fetched
-# before any fuzzing for that reason). About 1m30s per user on 2 cores with 15 examples per
+# before any fuzzing for that reason). About 1m30s per user on 2 idle cores, 10 examples per
 # operation; the coverage phase (boundary values, wrong types) is a fixed ~3,300 cases each.
 set -euo pipefail
 
 BASE=${1:-http://127.0.0.1:8000}
 BASE=${BASE%/}
 API=$BASE/api/v1
-MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-15}
+MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-10}
 SEED=${FUZZ_SEED:-20250101}
 PASSWORD=demo-desa-2025
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

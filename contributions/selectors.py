@@ -56,7 +56,9 @@ def bill_detail_for(user) -> QuerySet[Bill]:
     return bills_for(user).prefetch_related(
         Prefetch(
             "lines",
-            queryset=BillLine.objects.select_related("member", "price__relief").order_by("pk"),
+            queryset=BillLine.objects.select_related(
+                "enrollment__member", "price__relief"
+            ).order_by("pk"),
         ),
         Prefetch("penalties", queryset=BillPenalty.objects.select_related("late_bill")),
         Prefetch("adjustments", queryset=BillAdjustment.objects.select_related("origin")),
@@ -97,7 +99,10 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
             months=_sum(grouped.annotate(s=Count("period", distinct=True)), "s"),
             oldest_period=Subquery(grouped.annotate(s=Min("period")).values("s")[:1]),
             members_in_arrears=_sum(
-                lines.values("bill__village").annotate(s=Count("member", distinct=True)), "s"
+                lines.values("bill__village").annotate(
+                    s=Count("enrollment__member", distinct=True)
+                ),
+                "s",
             ),
             members_lapsed=_sum(lapsed.values("member__village").annotate(s=Count("pk")), "s"),
         )
@@ -107,8 +112,10 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
 
 def member_arrears(queryset):
     """Annotate members with ``arrears_months`` and ``arrears_amount`` (overdue bills)."""
-    lines = BillLine.objects.filter(member=OuterRef("pk"), bill__status=BillStatus.OVERDUE)
-    grouped = lines.values("member")
+    lines = BillLine.objects.filter(
+        enrollment__member=OuterRef("pk"), bill__status=BillStatus.OVERDUE
+    )
+    grouped = lines.values("enrollment__member")
     return queryset.annotate(
         arrears_months=_sum(grouped.annotate(s=Count("period", distinct=True)), "s"),
         arrears_amount=_sum(grouped.annotate(s=Sum("amount")), "s"),
@@ -117,7 +124,11 @@ def member_arrears(queryset):
 
 def members_in_arrears():
     """A filter keeping the members on an overdue bill."""
-    return Q(pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values("member_id"))
+    return Q(
+        pk__in=BillLine.objects.filter(bill__status=BillStatus.OVERDUE).values(
+            "enrollment__member_id"
+        )
+    )
 
 
 def budgets_for(user, *, today: datetime.date | None = None) -> QuerySet[Budget]:

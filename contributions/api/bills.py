@@ -24,8 +24,8 @@ from .common import PeriodField, RegionCodeFilters
 
 
 class BillLineSerializer(serializers.Serializer):
-    member = serializers.IntegerField(source="member_id")
-    member_name = serializers.CharField(source="member.full_name")
+    member = serializers.IntegerField(source="enrollment.member_id")
+    member_name = serializers.CharField(source="enrollment.member.full_name")
     enrollment = serializers.IntegerField(source="enrollment_id")
     programs = serializers.SerializerMethodField(help_text="{program: rupiah, both shares}")
     detail = serializers.DictField(

@@ -153,16 +153,24 @@ class Price(models.Model):
 
 
 class BillLine(models.Model):
-    """One enrollment's contribution in a bill, at a month's price for its terms."""
+    """One enrollment's contribution in a bill, at a month's price for its terms.
+
+    The table grows by one row per enrollment and month (15 M a month for the nation), so
+    it holds only what the money needs: its bill, its enrollment (the member is the
+    enrollment's), its month, its price (the per-program breakdown lives there, once per
+    month and terms) and the amounts, guarded by the constraints below. The unique
+    ``(enrollment, period)`` index also serves every lookup by enrollment, so the
+    enrollment's foreign key has no index of its own.
+    """
 
     SCOPE_PATH = "bill__village"
 
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
     enrollment = models.ForeignKey(
-        "members.Enrollment", on_delete=models.PROTECT, related_name="bill_lines"
-    )
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="bill_lines"
+        "members.Enrollment",
+        on_delete=models.PROTECT,
+        related_name="bill_lines",
+        db_index=False,
     )
     period = models.DateField(_("period"))
     price = models.ForeignKey(Price, on_delete=models.PROTECT, related_name="lines")
@@ -185,7 +193,7 @@ class BillLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bill_id}: {self.member_id} {self.amount}"
+        return f"{self.bill_id}: {self.enrollment_id} {self.amount}"
 
 
 class BillPenalty(models.Model):

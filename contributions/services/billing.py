@@ -20,10 +20,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Count,
     DateField,
     Exists,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -31,14 +34,15 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from members.models import Enrollment, Program, Segment, Status, programs_of
+from members.models import Enrollment, Member, Program, Segment, Status, programs_of
 from villages.models import Region
 
 from ..models import (
@@ -51,6 +55,7 @@ from ..models import (
     BillStatus,
     Budget,
     Payment,
+    Price,
 )
 from ..periods import add_months, billing_start, due_date, periods_to_bill
 from ..rates import RateTable, Terms
@@ -58,7 +63,9 @@ from ..selectors import enrollments_billable, villages_in
 from .penalties import bill_penalties_charge
 from .prices import prices_for
 
-_BATCH = 2000
+# Enrollment ids per INSERT … SELECT of lines: a regency is one or two statements, a
+# province a few dozen, each small enough to follow on a progress bar.
+_CHUNK = 100_000
 
 
 @dataclass
@@ -95,25 +102,45 @@ def _period_lock(period: datetime.date) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PERIOD_LOCK, key])
 
 
+def _quoted(model, *fields: str) -> tuple[str, ...]:
+    """The table, then each field's column, quoted for raw SQL."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    return (qn(meta.db_table), *(qn(meta.get_field(f).column) for f in fields))
+
+
+def _unbilled(period: datetime.date, enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    billed = BillLine.objects.filter(enrollment=OuterRef("pk"), period=period)
+    return enrollments.exclude(Exists(billed))
+
+
+def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
+    """``queryset``'s primary keys as SQL (and its parameters) to use as a subquery."""
+    return queryset.values("pk").query.sql_with_params()
+
+
 def _lines_add(
     period: datetime.date,
     enrollments: QuerySet[Enrollment],
     result,
     on_progress: Callable[[int, int], None] | None = None,
-) -> set[int]:
-    """Bill ``period`` for those of ``enrollments`` not billed for it yet: the bills they
-    need (one per village, funding source and segment), then one line each. Returns the
-    bills that got lines. ``on_progress(done, total)`` follows the lines as they are
-    written, ``_BATCH`` at a time."""
+) -> None:
+    """Bill ``period`` for those of ``enrollments`` not billed for it yet, in the database.
+
+    1. The distinct terms of those enrollments (a few hundred a month for a province) are
+       priced once by the rate table (prices.py: one Price row per terms and revision).
+    2. The bills they need, one per village, funding source and segment, are written by
+       one ``INSERT … SELECT`` (a bill already there is kept).
+    3. The lines, one per enrollment, by one ``INSERT … SELECT`` per ``_CHUNK`` enrollment
+       ids, joining each enrollment to its bill and its price.
+
+    No Python object per line: memory does not grow with the enrollments. Every
+    enrollment counted in step 1 must get its line in step 3, or nothing is written.
+    ``on_progress(done, total)`` follows the lines, a chunk at a time."""
     _period_lock(period)
-    table = RateTable.for_month(period)
-    rows = list(
-        enrollments.exclude(
-            pk__in=BillLine.objects.filter(period=period).values("enrollment_id")
-        ).values(
-            "pk",
-            "member_id",
-            "member__village_id",
+    todo = _unbilled(period, enrollments)
+    groups = list(
+        todo.values(
             "segment",
             "funding_source",
             "declared_income",
@@ -122,56 +149,159 @@ def _lines_add(
             "member__occupation",
             *Program.values,
         )
+        .annotate(n=Count("pk"), low=Min("pk"), high=Max("pk"))
+        .order_by()
     )
-    # One bill per (village, funding source, segment): create the missing ones.
-    keys = {(r["member__village_id"], r["funding_source"], r["segment"]) for r in rows}
-    existing = _bills_for(period, keys)
-    missing = [
-        Bill(village_id=v, period=period, funding_source=f, segment=s, due_date=due_date(period, s))
-        for (v, f, s) in keys - set(existing)
+    if not groups:
+        return
+    total = sum(g["n"] for g in groups)
+    terms = [
+        Terms(
+            g["segment"],
+            tuple(programs_of(g)),
+            g["declared_income"],
+            g["wage"],
+            g["risk_class"],
+            g["funding_source"],
+            g["member__occupation"],
+        )
+        for g in groups
     ]
-    Bill.objects.bulk_create(missing, batch_size=_BATCH, ignore_conflicts=True)
-    result.bills_created += len(missing)
-    bills = {**existing, **_bills_for(period, keys - set(existing))}
+    prices = prices_for(period, RateTable.for_month(period), terms)
+    price_ids = sorted({price.pk for price in prices.values()})
+    result.bills_created += _bills_insert(period, todo)
 
-    terms = {
-        row["pk"]: Terms(
-            row["segment"],
-            tuple(programs_of(row)),
-            row["declared_income"],
-            row["wage"],
-            row["risk_class"],
-            row["funding_source"],
-            row["member__occupation"],
-        )
-        for row in rows
-    }
-    prices = prices_for(period, table, terms.values())
+    ops = connection.ops
+    day = ops.adapt_datefield_value(period)
+    line_t, l_bill, l_enr, l_period, l_price, l_emp, l_wrk, l_amt = _quoted(
+        BillLine,
+        "bill",
+        "enrollment",
+        "period",
+        "price",
+        "employer_amount",
+        "worker_amount",
+        "amount",
+    )
+    enr_t, e_pk, e_member, e_segment, e_source, e_income, e_wage, e_risk = _quoted(
+        Enrollment,
+        "id",
+        "member",
+        "segment",
+        "funding_source",
+        "declared_income",
+        "wage",
+        "risk_class",
+    )
+    flags = [_quoted(Enrollment, p)[1] for p in Program.values]
+    mem_t, m_pk, m_village, m_occupation = _quoted(Member, "id", "village", "occupation")
+    bill_t, b_pk, b_village, b_period, b_source, b_segment = _quoted(
+        Bill, "id", "village", "period", "funding_source", "segment"
+    )
+    price_t, p_pk, p_segment, p_source, p_programs, p_income, p_wage, p_risk, p_occ = _quoted(
+        Price,
+        "id",
+        "segment",
+        "funding_source",
+        "programs",
+        "declared_income",
+        "wage",
+        "risk_class",
+        "occupation",
+    )
+    p_emp, p_wrk, p_amt = _quoted(Price, "employer_amount", "worker_amount", "amount")[1:]
+    # The programs as Price.programs spells them ("jkk,jkm,jht"), from the four flags.
+    programs = " || ".join(
+        f"CASE WHEN e.{flag} THEN '{program},' ELSE '' END"
+        for flag, program in zip(flags, Program.values, strict=True)
+    )
+    insert = (
+        f"INSERT INTO {line_t} ({l_bill}, {l_enr}, {l_period}, {l_price}, {l_emp}, {l_wrk}, {l_amt}) "
+        f"SELECT b.{b_pk}, e.{e_pk}, %s, p.{p_pk}, p.{p_emp}, p.{p_wrk}, p.{p_amt} "
+        f"FROM {enr_t} e "
+        f"INNER JOIN {mem_t} m ON m.{m_pk} = e.{e_member} "
+        f"INNER JOIN {bill_t} b ON b.{b_village} = m.{m_village} AND b.{b_period} = %s "
+        f"AND b.{b_source} = e.{e_source} AND b.{b_segment} = e.{e_segment} "
+        f"INNER JOIN {price_t} p ON p.{p_segment} = e.{e_segment} "
+        f"AND p.{p_source} = COALESCE(e.{e_source}, '') "
+        f"AND p.{p_programs} = RTRIM({programs}, ',') "
+        f"AND p.{p_income} = COALESCE(e.{e_income}, 0) AND p.{p_wage} = COALESCE(e.{e_wage}, 0) "
+        f"AND p.{p_risk} = COALESCE(e.{e_risk}, '') AND p.{p_occ} = COALESCE(m.{m_occupation}, '') "
+        f"WHERE p.{p_pk} IN ({', '.join(['%s'] * len(price_ids))}) AND e.{e_pk} IN "
+    )
+    low = min(g["low"] for g in groups)
+    high = max(g["high"] for g in groups)
+    done = 0
     if on_progress:
-        on_progress(0, len(rows))
-    lines = []
-    for row in rows:
-        price = prices[terms[row["pk"]]]
-        lines.append(
-            BillLine(
-                bill_id=bills[(row["member__village_id"], row["funding_source"], row["segment"])],
-                enrollment_id=row["pk"],
-                member_id=row["member_id"],
-                period=period,
-                price=price,
-                employer_amount=price.employer_amount,
-                worker_amount=price.worker_amount,
-                amount=price.amount,
-            )
-        )
-    for start in range(0, len(lines), _BATCH):
-        BillLine.objects.bulk_create(
-            lines[start : start + _BATCH], batch_size=_BATCH, ignore_conflicts=True
-        )
-        if on_progress:
-            on_progress(min(start + _BATCH, len(lines)), len(lines))
-    result.lines_added += len(lines)
-    return {line.bill_id for line in lines}
+        on_progress(0, total)
+    with connection.cursor() as cursor:
+        for start in range(low, high + 1, _CHUNK):
+            chunk_sql, chunk_params = _compiled(todo.filter(pk__gte=start, pk__lt=start + _CHUNK))
+            cursor.execute(f"{insert}({chunk_sql})", [day, day, *price_ids, *chunk_params])
+            done += cursor.rowcount
+            if on_progress:
+                on_progress(done, total)
+    if done != total:
+        # An enrollment without its bill or price: a bug, never a silently short bill.
+        raise RuntimeError(f"{period:%Y-%m}: {done} lines written for {total} enrollments")
+    result.lines_added += done
+
+
+def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
+    """The bills ``todo`` needs for ``period`` and has not got, in one ``INSERT … SELECT``;
+    returns how many were created."""
+    ops = connection.ops
+    bill_t, *columns = _quoted(
+        Bill,
+        "village",
+        "period",
+        "funding_source",
+        "segment",
+        "due_date",
+        "lines_amount",
+        "penalty_amount",
+        "adjustment_amount",
+        "amount",
+        "paid_amount",
+        "status",
+        "over_budget",
+        "created_at",
+        "updated_at",
+    )
+    conflict = ", ".join(columns[:4])
+    enr_t, e_pk, e_member, e_segment, e_source = _quoted(
+        Enrollment, "id", "member", "segment", "funding_source"
+    )
+    mem_t, m_pk, m_village = _quoted(Member, "id", "village")
+    segments = list(Segment.values)
+    due = " ".join(f"WHEN e.{e_segment} = %s THEN %s" for _ in segments)
+    due_params = [
+        value
+        for segment in segments
+        for value in (segment, ops.adapt_datefield_value(due_date(period, segment)))
+    ]
+    now = ops.adapt_datetimefield_value(timezone.now())
+    todo_sql, todo_params = _compiled(todo)
+    sql = (
+        f"INSERT INTO {bill_t} ({', '.join(columns)}) "
+        f"SELECT DISTINCT m.{m_village}, %s, e.{e_source}, e.{e_segment}, CASE {due} END, "
+        f"0, 0, 0, 0, 0, %s, %s, %s, %s "
+        f"FROM {enr_t} e INNER JOIN {mem_t} m ON m.{m_pk} = e.{e_member} "
+        f"WHERE e.{e_pk} IN ({todo_sql}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING"
+    )
+    params = [
+        ops.adapt_datefield_value(period),
+        *due_params,
+        BillStatus.OPEN,
+        False,
+        now,
+        now,
+        *todo_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -217,16 +347,6 @@ def bills_generate_for(
     result = bills_generate(period=period, villages=villages)
     result.bills = Bill.objects.filter(period=period, village__in=villages).count()
     return result
-
-
-def _bills_for(period, keys) -> dict[tuple[int, str, str], int]:
-    if not keys:
-        return {}
-    villages = {v for v, _, _ in keys}
-    found = Bill.objects.filter(period=period, village_id__in=villages).values_list(
-        "village_id", "funding_source", "segment", "pk"
-    )
-    return {(v, f, s): pk for v, f, s, pk in found if (v, f, s) in keys}
 
 
 def bills_refresh(bills: QuerySet[Bill], today: datetime.date | None = None) -> int:
@@ -282,34 +402,44 @@ def _status_expression(today: datetime.date) -> Case:
 
 
 def bills_flag_over_budget(bills: QuerySet[Bill]) -> None:
-    """Flag each bill whose year's bills, up to and including it, pass the village's budget."""
-    keys = set(bills.values_list("village_id", "period__year", "funding_source"))
-    if not keys:
-        return
-    budgets = {
-        (v, y, f): amount
-        for v, y, f, amount in Budget.objects.filter(
-            village_id__in={k[0] for k in keys}, year__in={k[1] for k in keys}
-        ).values_list("village_id", "year", "funding_source", "amount")
-    }
-    year_bills = (
-        Bill.objects.filter(
-            village_id__in={k[0] for k in keys}, period__year__in={k[1] for k in keys}
-        )
-        .exclude(status=BillStatus.VOID)
-        .order_by("village_id", "funding_source", "period", "segment")
-        .values_list("pk", "village_id", "period", "funding_source", "amount", "over_budget")
+    """Flag each bill whose year's bills, up to and including it, pass the village's budget.
+
+    In the database: a running sum per village, year and funding source (a window over
+    the year's bills of those that have a budget); only the flags that change come back."""
+    budgeted = Budget.objects.filter(
+        village=OuterRef("village"),
+        year=ExtractYear(OuterRef("period")),
+        funding_source=OuterRef("funding_source"),
     )
-    running: dict[tuple, int] = defaultdict(int)
-    flip_on, flip_off = [], []
-    for pk, village, period, source, amount, flagged in year_bills:
-        key = (village, period.year, source)
-        running[key] += amount
-        over = key in budgets and running[key] > budgets[key]
-        if over and not flagged:
-            flip_on.append(pk)
-        elif flagged and not over:
-            flip_off.append(pk)
+    same_year = bills.filter(
+        village=OuterRef("village"),
+        period__year=ExtractYear(OuterRef("period")),
+        funding_source=OuterRef("funding_source"),
+    )
+    year_bills = (
+        Bill.objects.exclude(status=BillStatus.VOID)
+        .filter(Exists(same_year), Exists(budgeted))
+        .annotate(
+            limit=Subquery(budgeted.values("amount")[:1]),
+            running=Window(
+                Sum("amount"),
+                partition_by=[F("village_id"), ExtractYear("period"), F("funding_source")],
+                order_by=[F("period").asc(), F("segment").asc(), F("pk").asc()],
+            ),
+        )
+    )
+    flip_on = list(
+        year_bills.filter(over_budget=False, running__gt=F("limit")).values_list("pk", flat=True)
+    )
+    flip_off = list(
+        year_bills.filter(over_budget=True, running__lte=F("limit")).values_list("pk", flat=True)
+    )
+    # Flagged bills of villages whose budget is gone.
+    flip_off += (
+        Bill.objects.filter(Exists(same_year), over_budget=True)
+        .exclude(Exists(budgeted))
+        .values_list("pk", flat=True)
+    )
     Bill.objects.filter(pk__in=flip_on).update(over_budget=True)
     Bill.objects.filter(pk__in=flip_off).update(over_budget=False)
 
@@ -375,9 +505,9 @@ def bills_generate_for_enrollment(*, enrollment_id: int) -> int:
     added = 0
     for period in periods_to_bill(enrollment):
         result = GenerationResult(period)
-        touched = _lines_add(period, enrollments_billable(period).filter(pk=enrollment.pk), result)
-        if touched:
-            bills = Bill.objects.filter(pk__in=touched)
+        _lines_add(period, enrollments_billable(period).filter(pk=enrollment.pk), result)
+        if result.lines_added:
+            bills = Bill.objects.filter(lines__enrollment=enrollment, period=period)
             bills_refresh(bills)
             bills_flag_over_budget(bills)
         added += result.lines_added

@@ -87,7 +87,7 @@ def lines_of(member: Member) -> list[str]:
     """The periods (``YYYY-MM``) a member has bill lines for, in order."""
     return [
         f"{p:%Y-%m}"
-        for p in BillLine.objects.filter(member=member)
+        for p in BillLine.objects.filter(enrollment__member=member)
         .order_by("period")
         .values_list("period", flat=True)
     ]

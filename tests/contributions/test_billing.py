@@ -140,7 +140,8 @@ def test_one_bill_per_village_source_and_segment_one_line_per_enrollment(admin):
         (BLACANAN, "add", "bpu"),
     }
     members_on = {
-        key: set(bill.lines.values_list("member_id", flat=True)) for key, bill in found.items()
+        key: set(bill.lines.values_list("enrollment__member_id", flat=True))
+        for key, bill in found.items()
     }
     assert members_on[(KWAYANGAN, "add", "bpu")] == {bpu_a.pk, bpu_b.pk}
     assert members_on[(KWAYANGAN, "apbd", "bpu")] == {rentan.pk}
@@ -155,16 +156,19 @@ def test_one_bill_per_village_source_and_segment_one_line_per_enrollment(admin):
         assert line.employer_amount == sum(s["employer"] for s in line.price.detail.values())
         assert line.worker_amount == sum(s["worker"] for s in line.price.detail.values())
         assert line.amount == line.employer_amount + line.worker_amount
-    pu_line = BillLine.objects.get(member=official)
+    pu_line = BillLine.objects.get(enrollment__member=official)
     assert pu_line.price.detail == PU_DETAIL
     assert (pu_line.employer_amount, pu_line.worker_amount, pu_line.amount) == (
         149_760,
         72_000,
         PU_MONTHLY,
     )
-    assert BillLine.objects.get(member=bpu_a).price.detail == BPU_DETAIL
+    assert BillLine.objects.get(enrollment__member=bpu_a).price.detail == BPU_DETAIL
     # priced once for all that share the terms: the two BPU members of Kwayangan on ADD
-    assert BillLine.objects.get(member=bpu_a).price == BillLine.objects.get(member=bpu_b).price
+    assert (
+        BillLine.objects.get(enrollment__member=bpu_a).price
+        == BillLine.objects.get(enrollment__member=bpu_b).price
+    )
 
     # And each bill's amount is the sum of its lines, nothing paid yet, open
     for bill in found.values():
@@ -195,7 +199,7 @@ def test_an_enrollment_covered_on_any_day_of_the_month_is_billed(admin):
     result = generate("2025-07", KWAYANGAN)
 
     # Then exactly the first group has a line
-    on_bill = set(bill_of().lines.values_list("member_id", flat=True))
+    on_bill = set(bill_of().lines.values_list("enrollment__member_id", flat=True))
     assert {name for name, m in billed.items() if m.pk in on_bill} == set(billed)
     assert {name for name, m in not_billed.items() if m.pk in on_bill} == set()
     assert result.lines_added == len(billed)
@@ -238,7 +242,7 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
     # Given a billed enrollment
     member = member_covered(admin)
     generate("2025-07", KWAYANGAN)
-    line = BillLine.objects.get(member=member)
+    line = BillLine.objects.get(enrollment__member=member)
 
     # When a second line for the same enrollment and month is written past the service
     with (
@@ -248,7 +252,6 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
         BillLine.objects.create(
             bill=line.bill,
             enrollment=line.enrollment,
-            member=member,
             period=line.period,
             price=line.price,
             employer_amount=line.employer_amount,
@@ -257,7 +260,7 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
         )
 
     # Then the one line stays alone
-    assert BillLine.objects.filter(member=member).count() == 1
+    assert BillLine.objects.filter(enrollment__member=member).count() == 1
 
 
 @freeze_time("2025-07-20 03:00:00")
@@ -282,7 +285,7 @@ def test_an_activation_later_in_the_month_joins_that_months_bill(
     assert response.status_code == 200, response.json()
     assert Bill.objects.count() == 1
     bill.refresh_from_db()
-    assert set(bill.lines.values_list("member_id", flat=True)) >= {newcomer.pk}
+    assert set(bill.lines.values_list("enrollment__member_id", flat=True)) >= {newcomer.pk}
     assert bill.lines.count() == 2
     assert bill.amount == 2 * BPU_PACKAGE
     assert lines_of(newcomer) == ["2025-07"]
@@ -388,7 +391,7 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
     generate("2025-07", KWAYANGAN)
 
     # Then every program's share is rounded half up on its own
-    pu_line = BillLine.objects.get(member=official)
+    pu_line = BillLine.objects.get(enrollment__member=official)
     assert pu_line.price.detail == {
         "jkk": full(4_802, 0),  # 4,801.5
         "jkm": full(6_002, 0),  # 6,001.875
@@ -401,7 +404,7 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
         60_019,
         184_859,
     )
-    bpu_line = BillLine.objects.get(member=worker)
+    bpu_line = BillLine.objects.get(enrollment__member=worker)
     assert bpu_line.price.detail == {
         "jkk": full(0, 10_001),  # 10,000.5
         "jkm": full(0, 6_800),
@@ -430,7 +433,7 @@ def test_a_kelurahan_is_billed_to_its_own_funding(api, admin):
         "bills": 1,
     }
     bill = bill_of(MEDONO, source="apbd")
-    assert list(bill.lines.values_list("member_id", flat=True)) == [member.pk]
+    assert list(bill.lines.values_list("enrollment__member_id", flat=True)) == [member.pk]
     assert bill.amount == BPU_PACKAGE
 
 

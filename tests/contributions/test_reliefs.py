@@ -143,7 +143,7 @@ def test_bills_of_2026_carry_the_relief_line_by_line(api, make_user):
 
     # Then each line is priced by the rules of its month
     def line(member, month):
-        return BillLine.objects.get(member=member, period=parse_period(month))
+        return BillLine.objects.get(enrollment__member=member, period=parse_period(month))
 
     assert line(farmer, "2026-03").amount == PACKAGE
     assert line(driver, "2026-03").amount == RELIEVED

@@ -6,12 +6,16 @@ Each task is named after the one service it calls.
 import datetime
 from collections.abc import Callable
 
-from celery import shared_task
+from celery import chord, current_app, group, shared_task
+from celery.backends.base import DisabledBackend
+from django.db import OperationalError
 from django.utils import timezone
 
+from jamsostek.core.tasks import enqueue
 from villages.models import Region
 
 from .periods import format_period, parse_period
+from .selectors import villages_in
 from .services import arrears, billing, reminders
 
 
@@ -33,6 +37,63 @@ def bills_generate(
         "bills_created": result.bills_created,
         "lines_added": result.lines_added,
         "penalties_added": result.penalties_added,
+    }
+
+
+@shared_task(name="contributions.bills_generate_month")
+def bills_generate_month(period: str | None = None) -> dict:
+    """Beat, on the 1st: the month (default: this one) for the nation, one task per regency.
+
+    The regencies' tasks (``bills_generate_regency``) run on whatever workers there are,
+    each a whole generation of its villages in one transaction (bills, lines, penalties,
+    totals, budget flags), idempotent and safe to retry alone. With a result backend they
+    are a chord whose final step, ``bills_month_finish``, runs once all are done; without
+    one they are a plain group and the progress sweeps pick up the figures."""
+    day = parse_period(period) if period else timezone.localdate().replace(day=1)
+    month = format_period(day)
+    regencies = billing.regencies_to_bill(period=day)
+    header = group(bills_generate_regency.si(month, pk) for pk in regencies)
+    if current_app.conf.task_always_eager or not isinstance(current_app.backend, DisabledBackend):
+        finish = chord(header)(bills_month_finish.s(month))
+        # Where to look for the month's summary (the final step's result).
+        return {"period": month, "regencies": len(regencies), "finish": finish.id}
+    header.apply_async()
+    return {"period": month, "regencies": len(regencies), "finish": None}
+
+
+@shared_task(
+    name="contributions.bills_generate_regency",
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def bills_generate_regency(period: str, regency_id: int) -> dict:
+    """One regency's month: all of bills_generate for its villages (repeatable)."""
+    villages = villages_in(regency=Region.objects.get(pk=regency_id))
+    result = billing.bills_generate(period=parse_period(period), villages=villages)
+    return {
+        "regency": regency_id,
+        "bills_created": result.bills_created,
+        "lines_added": result.lines_added,
+        "penalties_added": result.penalties_added,
+    }
+
+
+@shared_task(name="contributions.bills_month_finish")
+def bills_month_finish(results: list[dict], period: str) -> dict:
+    """After every regency's task: bill what a regency's task left (it failed for good, or
+    an enrollment was activated meanwhile), then refresh the progress figures."""
+    day = parse_period(period)
+    missed = billing.bills_generate(period=day, villages=billing.villages_unbilled(period=day))
+    # By name: the reports app sits above this one.
+    enqueue(current_app.signature("reports.progress_refresh"))
+    return {
+        "period": period,
+        "regencies": len(results),
+        "bills_created": sum(r["bills_created"] for r in results) + missed.bills_created,
+        "lines_added": sum(r["lines_added"] for r in results) + missed.lines_added,
+        "penalties_added": sum(r["penalties_added"] for r in results) + missed.penalties_added,
+        "lines_caught_up": missed.lines_added,
     }
 
 

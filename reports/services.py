@@ -1,17 +1,16 @@
-"""Refreshing the progress rows: a handful of grouped queries and one upsert per chunk."""
+"""Refreshing the progress rows: per chunk of villages, two statements the database runs."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
 from jamsostek.core.choices import Category
-from members.models import Member, MemberRole, Status
+from members.models import Enrollment, Member, MemberRole, Status
 from villages.models import Region, VillageSeat
 
 from .models import CategoryProgress, StaleProgress, VillageProgress
@@ -59,88 +58,77 @@ def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:
     return len(ids)
 
 
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.order_by().query.sql_with_params()
+
+
 @transaction.atomic
 def _refresh_chunk(ids: list[int]) -> None:
-    now = timezone.now()
+    """The chunk's progress rows, written by the database: its category rows deleted and
+    inserted from one grouped query, its village rows upserted from one more. Nothing is
+    read into Python."""
+    # Per village and category: seats (positions), open roles (registered) and those of
+    # them whose member has an active enrollment (active), as one UNION ALL grouped again.
     # Active through a LEFT JOIN on the role's member, not ``member_id IN (every active
     # enrollment)``: inside the aggregate's FILTER that subquery is no join, SQLite builds
     # it whole for each chunk, and PostgreSQL, once the list outgrows work_mem, scans it
     # for each role (a province: hours). A join leaves the planner free to start from the
     # chunk's members.
-    open_roles = MemberRole.objects.filter(ended_on__isnull=True, member__village_id__in=ids)
-    per_category = (
-        open_roles.alias(
+    seats = VillageSeat.objects.filter(village_id__in=ids).values(
+        v=F("village_id"), c=F("category"), p=F("count"), r=Value(0), a=Value(0)
+    )
+    roles = (
+        MemberRole.objects.filter(ended_on__isnull=True, member__village_id__in=ids)
+        .alias(
             active_enrollment=FilteredRelation(
                 "member__enrollments", condition=Q(member__enrollments__status=Status.ACTIVE)
             )
         )
-        .values("member__village_id", "category")
+        .values(v=F("member__village_id"), c=F("category"))
         .annotate(
-            registered=Count("member_id", distinct=True),
-            active=Count("member_id", distinct=True, filter=Q(active_enrollment__isnull=False)),
+            p=Value(0),
+            r=Count("member_id", distinct=True),
+            a=Count("member_id", distinct=True, filter=Q(active_enrollment__isnull=False)),
         )
     )
-    seats = VillageSeat.objects.filter(village_id__in=ids).values_list(
-        "village_id", "category", "count"
+    participants = (
+        Enrollment.objects.filter(status=Status.ACTIVE, member__village_id__in=ids)
+        .values(v=F("member__village_id"))
+        .annotate(n=Count("pk"))
     )
-    figures: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for village, category, count in seats:
-        figures[(village, category)][0] = count
-    for row in per_category:
-        cell = figures[(row["member__village_id"], row["category"])]
-        cell[1], cell[2] = row["registered"], row["active"]
-
-    # From the chunk's members, joined to their active enrollments (SQLite, given
-    # enrollments filtered on status, walked every active enrollment in the database).
-    participants = dict(
-        Member.objects.filter(village_id__in=ids)
-        .alias(
-            active_enrollment=FilteredRelation(
-                "enrollments", condition=Q(enrollments__status=Status.ACTIVE)
-            )
-        )
-        .values("village_id")
-        .annotate(n=Count("active_enrollment"))
-        .values_list("village_id", "n")
-    )
-    perisai = dict(
+    perisai = (
         Member.objects.filter(village_id__in=ids, is_perisai=True, roles__ended_on__isnull=True)
-        .values("village_id")
+        .values(v=F("village_id"))
         .annotate(n=Count("pk", distinct=True))
-        .values_list("village_id", "n")
     )
-    arrears = {
-        village: (outstanding, months)
-        for village, outstanding, months in Bill.objects.filter(
-            village_id__in=ids, status=BillStatus.OVERDUE
-        )
-        .values("village_id")
+    arrears = (
+        Bill.objects.filter(village_id__in=ids, status=BillStatus.OVERDUE)
+        .values(v=F("village_id"))
         .annotate(
             outstanding=Sum(F("amount") - F("paid_amount")),
             months=Count("period", distinct=True),
         )
-        .values_list("village_id", "outstanding", "months")
-    }
-    targets = dict(Region.objects.filter(pk__in=ids).values_list("pk", "rentan_target"))
-
-    VillageProgress.objects.bulk_create(
-        [
-            VillageProgress(
-                village_id=village,
-                as_of=now,
-                rentan_target=targets[village],
-                rentan_active=figures.get((village, Category.PEKERJA_RENTAN), [0, 0, 0])[2],
-                perisai_agents=perisai.get(village, 0),
-                participants_active=participants.get(village, 0),
-                arrears_outstanding=arrears.get(village, (0, 0))[0] or 0,
-                arrears_months=arrears.get(village, (0, 0))[1],
-            )
-            for village in ids
-        ],
-        batch_size=CHUNK,
-        update_conflicts=True,
-        unique_fields=["village"],
-        update_fields=[
+    )
+    qn = connection.ops.quote_name
+    category_t = qn(CategoryProgress._meta.db_table)
+    village_t = qn(VillageProgress._meta.db_table)
+    region_t = qn(Region._meta.db_table)
+    seats_sql, seats_params = _sql(seats)
+    roles_sql, roles_params = _sql(roles)
+    CategoryProgress.objects.filter(village_id__in=ids).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {category_t} (village_id, category, positions, registered, active) "
+            f"SELECT u.v, u.c, SUM(u.p), SUM(u.r), SUM(u.a) "
+            f"FROM ({seats_sql} UNION ALL {roles_sql}) u GROUP BY u.v, u.c",
+            [*seats_params, *roles_params],
+        )
+        joined, params = [], []
+        for alias, queryset in (("pa", participants), ("pe", perisai), ("ar", arrears)):
+            sql, sub_params = _sql(queryset)
+            joined.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.v = r.id")
+            params += sub_params
+        fields = [
             "as_of",
             "rentan_target",
             "rentan_active",
@@ -148,15 +136,21 @@ def _refresh_chunk(ids: list[int]) -> None:
             "participants_active",
             "arrears_outstanding",
             "arrears_months",
-        ],
-    )
-    CategoryProgress.objects.filter(village_id__in=ids).delete()
-    CategoryProgress.objects.bulk_create(
-        [
-            CategoryProgress(
-                village_id=village, category=category, positions=p, registered=r, active=a
-            )
-            for (village, category), (p, r, a) in figures.items()
-        ],
-        batch_size=CHUNK,
-    )
+        ]
+        cursor.execute(
+            f"INSERT INTO {village_t} (village_id, {', '.join(fields)}) "
+            f"SELECT r.id, %s, r.rentan_target, COALESCE(cp.active, 0), COALESCE(pe.n, 0), "
+            f"COALESCE(pa.n, 0), COALESCE(ar.outstanding, 0), COALESCE(ar.months, 0) "
+            f"FROM {region_t} r "
+            f"LEFT JOIN {category_t} cp ON cp.village_id = r.id AND cp.category = %s "
+            f"{' '.join(joined)} "
+            f"WHERE r.id IN ({', '.join(['%s'] * len(ids))}) "
+            f"ON CONFLICT (village_id) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in fields),
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                Category.PEKERJA_RENTAN,
+                *params,
+                *ids,
+            ],
+        )

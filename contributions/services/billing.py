@@ -102,6 +102,25 @@ def _period_lock(period: datetime.date) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PERIOD_LOCK, key])
 
 
+def regencies_to_bill(*, period: datetime.date) -> list[int]:
+    """The regencies with enrollments covered in ``period``: the units the monthly
+    generation fans out to."""
+    covered = enrollments_billable(period).values("member__village_id")
+    return list(
+        villages_in()
+        .filter(pk__in=covered)
+        .order_by("regency_id")
+        .values_list("regency_id", flat=True)
+        .distinct()
+    )
+
+
+def villages_unbilled(*, period: datetime.date) -> QuerySet[Region]:
+    """Villages with an enrollment covered in ``period`` and not billed for it."""
+    unbilled = _unbilled(period, enrollments_billable(period))
+    return villages_in().filter(pk__in=unbilled.values("member__village_id"))
+
+
 def _quoted(model, *fields: str) -> tuple[str, ...]:
     """The table, then each field's column, quoted for raw SQL."""
     qn = connection.ops.quote_name

@@ -285,7 +285,7 @@ CELERY_REDIS_SOCKET_TIMEOUT = 30
 CELERY_BEAT_SCHEDULE = {
     # The month's bills, on the 1st (a second run creates nothing new).
     "generate-bills": {
-        "task": "contributions.bills_generate",
+        "task": "contributions.bills_generate_month",
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
         "options": {"expires": 6 * 60 * 60},
     },

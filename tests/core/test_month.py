@@ -133,7 +133,7 @@ def test_a_month_runs_by_itself(settings, gateway, tmp_path):
     # When beat fires the month's jobs, each every second, for two workers
     day = datetime.timedelta(days=1)
     schedule = [
-        ["generate-bills", "contributions.bills_generate", {"period": format_period(period)}],
+        ["generate-bills", "contributions.bills_generate_month", {"period": format_period(period)}],
         ["reminders-before", "contributions.reminders_send", {"today": str(due - 3 * day)}],
         ["reminders-due", "contributions.reminders_send", {"today": str(due)}],
         ["reminders-after", "contributions.reminders_send", {"today": str(due + day)}],

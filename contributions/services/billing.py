@@ -20,10 +20,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
     F,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -36,13 +38,19 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, ExtractYear, Greatest, TruncMonth
+from django.db.models.functions import (
+    Coalesce,
+    Concat,
+    ExtractYear,
+    Greatest,
+    TruncMonth,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
-from members.models import Enrollment, Member, Program, Segment, Status, programs_of
+from members.models import Enrollment, Program, Segment, Status, programs_of
 from villages.models import Region
 
 from ..models import (
@@ -133,9 +141,30 @@ def _unbilled(period: datetime.date, enrollments: QuerySet[Enrollment]) -> Query
     return enrollments.exclude(Exists(billed))
 
 
-def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
-    """``queryset``'s primary keys as SQL (and its parameters) to use as a subquery."""
-    return queryset.values("pk").query.sql_with_params()
+def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
+    """``todo``'s enrollments with their village and terms as SQL (and its parameters), to
+    join as a derived table ``t``: ``eid``, ``vid``, ``seg``, ``src``, ``inc``, ``wag``,
+    ``rsk``, ``occ``, ``progs`` (the programs as Price.programs spells them, "jkk,jkm").
+
+    A derived table, not ``id IN (subquery)``: the database folds it into the statement's
+    joins, where a semi-join on a subquery whose size it underestimates can become a
+    nested loop over the whole subquery for each row."""
+    flags = [
+        Case(When(**{program: True}, then=Value(f"{program},")), default=Value(""))
+        for program in Program.values
+    ]
+    queryset = todo.order_by().values(
+        eid=F("pk"),
+        vid=F("member__village_id"),
+        seg=F("segment"),
+        src=Coalesce("funding_source", Value("")),
+        inc=Coalesce("declared_income", 0),
+        wag=Coalesce("wage", 0),
+        rsk=Coalesce("risk_class", Value("")),
+        occ=Coalesce("member__occupation", Value("")),
+        progs=Func(Concat(*flags), Value(","), function="RTRIM", output_field=CharField()),
+    )
+    return queryset.query.sql_with_params()
 
 
 def _lines_add(
@@ -190,9 +219,8 @@ def _lines_add(
     price_ids = sorted({price.pk for price in prices.values()})
     result.bills_created += _bills_insert(period, todo)
 
-    ops = connection.ops
-    day = ops.adapt_datefield_value(period)
-    line_t, l_bill, l_enr, l_period, l_price, l_emp, l_wrk, l_amt = _quoted(
+    day = connection.ops.adapt_datefield_value(period)
+    line_t, *line_columns = _quoted(
         BillLine,
         "bill",
         "enrollment",
@@ -202,22 +230,10 @@ def _lines_add(
         "worker_amount",
         "amount",
     )
-    enr_t, e_pk, e_member, e_segment, e_source, e_income, e_wage, e_risk = _quoted(
-        Enrollment,
-        "id",
-        "member",
-        "segment",
-        "funding_source",
-        "declared_income",
-        "wage",
-        "risk_class",
-    )
-    flags = [_quoted(Enrollment, p)[1] for p in Program.values]
-    mem_t, m_pk, m_village, m_occupation = _quoted(Member, "id", "village", "occupation")
     bill_t, b_pk, b_village, b_period, b_source, b_segment = _quoted(
         Bill, "id", "village", "period", "funding_source", "segment"
     )
-    price_t, p_pk, p_segment, p_source, p_programs, p_income, p_wage, p_risk, p_occ = _quoted(
+    price_t, p_pk, p_seg, p_src, p_progs, p_inc, p_wag, p_rsk, p_occ, p_emp, p_wrk, p_amt = _quoted(
         Price,
         "id",
         "segment",
@@ -227,26 +243,20 @@ def _lines_add(
         "wage",
         "risk_class",
         "occupation",
-    )
-    p_emp, p_wrk, p_amt = _quoted(Price, "employer_amount", "worker_amount", "amount")[1:]
-    # The programs as Price.programs spells them ("jkk,jkm,jht"), from the four flags.
-    programs = " || ".join(
-        f"CASE WHEN e.{flag} THEN '{program},' ELSE '' END"
-        for flag, program in zip(flags, Program.values, strict=True)
+        "employer_amount",
+        "worker_amount",
+        "amount",
     )
     insert = (
-        f"INSERT INTO {line_t} ({l_bill}, {l_enr}, {l_period}, {l_price}, {l_emp}, {l_wrk}, {l_amt}) "
-        f"SELECT b.{b_pk}, e.{e_pk}, %s, p.{p_pk}, p.{p_emp}, p.{p_wrk}, p.{p_amt} "
-        f"FROM {enr_t} e "
-        f"INNER JOIN {mem_t} m ON m.{m_pk} = e.{e_member} "
-        f"INNER JOIN {bill_t} b ON b.{b_village} = m.{m_village} AND b.{b_period} = %s "
-        f"AND b.{b_source} = e.{e_source} AND b.{b_segment} = e.{e_segment} "
-        f"INNER JOIN {price_t} p ON p.{p_segment} = e.{e_segment} "
-        f"AND p.{p_source} = COALESCE(e.{e_source}, '') "
-        f"AND p.{p_programs} = RTRIM({programs}, ',') "
-        f"AND p.{p_income} = COALESCE(e.{e_income}, 0) AND p.{p_wage} = COALESCE(e.{e_wage}, 0) "
-        f"AND p.{p_risk} = COALESCE(e.{e_risk}, '') AND p.{p_occ} = COALESCE(m.{m_occupation}, '') "
-        f"WHERE p.{p_pk} IN ({', '.join(['%s'] * len(price_ids))}) AND e.{e_pk} IN "
+        f"INSERT INTO {line_t} ({', '.join(line_columns)}) "
+        f"SELECT b.{b_pk}, t.eid, %s, p.{p_pk}, p.{p_emp}, p.{p_wrk}, p.{p_amt} FROM "
+        "({terms}) t "
+        f"INNER JOIN {bill_t} b ON b.{b_village} = t.vid AND b.{b_period} = %s "
+        f"AND b.{b_source} = t.src AND b.{b_segment} = t.seg "
+        f"INNER JOIN {price_t} p ON p.{p_seg} = t.seg AND p.{p_src} = t.src "
+        f"AND p.{p_progs} = t.progs AND p.{p_inc} = t.inc AND p.{p_wag} = t.wag "
+        f"AND p.{p_rsk} = t.rsk AND p.{p_occ} = t.occ "
+        f"WHERE p.{p_pk} IN ({', '.join(['%s'] * len(price_ids))})"
     )
     low = min(g["low"] for g in groups)
     high = max(g["high"] for g in groups)
@@ -255,8 +265,12 @@ def _lines_add(
         on_progress(0, total)
     with connection.cursor() as cursor:
         for start in range(low, high + 1, _CHUNK):
-            chunk_sql, chunk_params = _compiled(todo.filter(pk__gte=start, pk__lt=start + _CHUNK))
-            cursor.execute(f"{insert}({chunk_sql})", [day, day, *price_ids, *chunk_params])
+            chunk = todo.filter(pk__gte=start, pk__lt=start + _CHUNK)
+            terms_sql, terms_params = _terms_sql(chunk)
+            cursor.execute(
+                insert.replace("{terms}", terms_sql),
+                [day, *terms_params, day, *price_ids],
+            )
             done += cursor.rowcount
             if on_progress:
                 on_progress(done, total)
@@ -288,25 +302,20 @@ def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
         "updated_at",
     )
     conflict = ", ".join(columns[:4])
-    enr_t, e_pk, e_member, e_segment, e_source = _quoted(
-        Enrollment, "id", "member", "segment", "funding_source"
-    )
-    mem_t, m_pk, m_village = _quoted(Member, "id", "village")
     segments = list(Segment.values)
-    due = " ".join(f"WHEN e.{e_segment} = %s THEN %s" for _ in segments)
+    due = " ".join("WHEN t.seg = %s THEN %s" for _ in segments)
     due_params = [
         value
         for segment in segments
         for value in (segment, ops.adapt_datefield_value(due_date(period, segment)))
     ]
     now = ops.adapt_datetimefield_value(timezone.now())
-    todo_sql, todo_params = _compiled(todo)
+    terms_sql, terms_params = _terms_sql(todo)
     sql = (
         f"INSERT INTO {bill_t} ({', '.join(columns)}) "
-        f"SELECT DISTINCT m.{m_village}, %s, e.{e_source}, e.{e_segment}, CASE {due} END, "
+        f"SELECT DISTINCT t.vid, %s, t.src, t.seg, CASE {due} END, "
         f"0, 0, 0, 0, 0, %s, %s, %s, %s "
-        f"FROM {enr_t} e INNER JOIN {mem_t} m ON m.{m_pk} = e.{e_member} "
-        f"WHERE e.{e_pk} IN ({todo_sql}) "
+        f"FROM ({terms_sql}) t WHERE TRUE "
         f"ON CONFLICT ({conflict}) DO NOTHING"
     )
     params = [
@@ -316,7 +325,7 @@ def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
         False,
         now,
         now,
-        *todo_params,
+        *terms_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -60,7 +60,10 @@ worker: setup ## a Celery worker (needs CELERY_BROKER_URL)
 beat: setup ## Celery beat, running the schedule in jamsostek/settings/base.py
 	.venv/bin/celery -A jamsostek beat --loglevel=INFO --schedule=/tmp/jamsostek-celerybeat-schedule
 
-bench: setup ## print performance figures (see tests/bench/)
+# Each figure of scale_bench.py beside the database doing the same work alone; regency size
+# unless BENCH_PROVINCE=1 (see the script for BENCH_MONTHS and BENCH_WORKERS).
+bench: setup ## print performance figures and their ratios to raw SQL (see tests/bench/)
+	$(PY) tests/bench/scale_bench.py
 	$(PY) tests/bench/run.py
 
 # The schema's examples: the API tests run in one process and the richest answer (and JSON

@@ -2,7 +2,7 @@
 (never asserted).
 
     .venv/bin/python tests/bench/progress_bench.py [villages] [per_village]
-    BENCH_PROVINCE=0 .venv/bin/python tests/bench/progress_bench.py   # regency stage only
+    BENCH_PROVINCE=1 .venv/bin/python tests/bench/progress_bench.py   # and the province
 
 Like billing_bench.py, it works on a fresh SQLite file of its own (or on the database
 DATABASE_URL names, which must then be empty and disposable), migrates it and loads the
@@ -13,7 +13,7 @@ then again over them) and then ``/reports/coverage/`` as an admin (district rows
 1. a regency: ``villages`` × ``per_village`` synthetic members (300 villages are
    Kab. Pekalongan and 15 of Kab. Batang); the villages the billing bench already filled
    (``make bench`` runs it first) are reused, not filled twice;
-2. the province, unless BENCH_PROVINCE=0 (it takes minutes): the rest of Jawa Tengah's
+2. the province, with BENCH_PROVINCE=1 (it takes minutes): the rest of Jawa Tengah's
    8,563 villages are added, ``per_village`` members each (856,300 at 100).
 
 Every village of a stage gets seats (``VillageSeat``, one row per seat category) and
@@ -53,8 +53,8 @@ PERISAI_EVERY = 150  # members whose pk is a multiple of this are PERISAI agents
 
 
 def province_enabled() -> bool:
-    """Whether the province stage runs: BENCH_PROVINCE=0 (or false/no/off) skips it."""
-    value = os.environ.get("BENCH_PROVINCE", "1").strip().lower()
+    """Whether the province stage runs: only with BENCH_PROVINCE=1 (or true/yes/on)."""
+    value = os.environ.get("BENCH_PROVINCE", "0").strip().lower()
     return value not in ("0", "false", "no", "off")
 
 
@@ -248,7 +248,7 @@ def bench_progress(
         ).count()
         figures.update(_stage("province", max(whole, villages), per_village, clients))
     else:
-        print("-- progress, province stage skipped (BENCH_PROVINCE=0)")
+        print("-- progress, province stage skipped (BENCH_PROVINCE=1 runs it)")
 
     figures["bench_s"] = time.perf_counter() - bench_started
     print(f"progress bench on {connection.vendor}: {figures['bench_s']:.1f} s in all")

@@ -76,8 +76,8 @@ def main() -> None:
 
     bench_billing(villages=300, per_village=100)
 
-    # Progress: progress_refresh and /reports/coverage/ over those 300 villages, then over
-    # the whole of Jawa Tengah, 8,563 villages x 100 (minutes; BENCH_PROVINCE=0 skips it).
+    # Progress: progress_refresh and /reports/coverage/ over those 300 villages, then (with
+    # BENCH_PROVINCE=1) over the whole of Jawa Tengah, 8,563 villages x 100 (minutes).
     from tests.bench.progress_bench import bench_progress
 
     bench_progress(villages=300, per_village=100)

@@ -9,10 +9,11 @@ run: each figure is printed with its ratio to a raw statement on the same schema
                                                        # Celery worker processes
 
 It works on a fresh SQLite file of its own, or on the database DATABASE_URL names, which
-must then be disposable: the synthetic members (``make_synthetic``: 10 % PU officials on
-all four programs, 30 % vulnerable workers on APBD, 60 % BPU on ADD) are kept and reused by
-the next run (BENCH_KEEP=0 empties the database at the end), and each run bills the months
-after the last one billed. BENCH_WORKERS needs PostgreSQL and CELERY_BROKER_URL=redis://….
+must then be disposable: it is emptied at the end (``make bench`` runs run.py on it next)
+unless BENCH_KEEP=1, and then the synthetic members (``make_synthetic``: 10 % PU officials
+on all four programs, 30 % vulnerable workers on APBD, 60 % BPU on ADD) are reused by the
+next run, which bills the months after the last one billed. BENCH_WORKERS needs PostgreSQL
+and CELERY_BROKER_URL=redis://….
 
 The months, in order:
 
@@ -457,7 +458,7 @@ def bench_scale() -> dict[str, float]:
     lists(client, regency)
     total = Bill.objects.aggregate(s=Sum("amount"))["s"]
     print(f"bills: {Bill.objects.count():,}, Rp {total:,} in all; peak RSS here {_rss_mb():.0f} MB")
-    if not _flag("BENCH_KEEP", "1"):
+    if not _flag("BENCH_KEEP"):
         call_command("flush", interactive=False, verbosity=0)
     return figures
 

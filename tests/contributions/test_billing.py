@@ -263,6 +263,27 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
     assert BillLine.objects.filter(enrollment__member=member).count() == 1
 
 
+@pytest.mark.parametrize("table", ["members_enrollment", "contributions_price"])
+def test_the_database_refuses_to_delete_an_enrollment_or_price_a_line_names(admin, table):
+    # Given a billed enrollment, and an enrollment of another member never billed
+    member = member_covered(admin)
+    generate("2025-07", KWAYANGAN)
+    line = BillLine.objects.get(enrollment__member=member)
+    target = line.enrollment_id if table == "members_enrollment" else line.price_id
+
+    # When its enrollment, or the price its line is at, is deleted past Django
+    with pytest.raises(IntegrityError, match="has bill lines"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [target])
+
+    # Then the line and what it names are still there
+    line.refresh_from_db()
+    assert (line.enrollment_id, line.price_id) == (
+        BillLine.objects.get(pk=line.pk).enrollment.pk,
+        BillLine.objects.get(pk=line.pk).price.pk,
+    )
+
+
 @freeze_time("2025-07-20 03:00:00")
 def test_an_activation_later_in_the_month_joins_that_months_bill(
     api, admin, make_user, django_capture_on_commit_callbacks

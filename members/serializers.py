@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from jamsostek.core.choices import Category
 from jamsostek.core.fields import MoneyField
+from jamsostek.core.serializers import FastListSerializer
 
 from . import rules
 from .models import EndReason, FundingSource, Occupation, Program, RiskClass, Segment, Sex
@@ -28,6 +29,9 @@ class FundingSourceField(serializers.ChoiceField):
 
 
 class RoleSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = FastListSerializer
+
     category = serializers.ChoiceField(choices=Category.choices)
     position = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     term_start = serializers.DateField(required=False, allow_null=True, default=None)

@@ -12,6 +12,7 @@ from jamsostek.accounts.models import Role
 from jamsostek.core.choices import Level
 from jamsostek.core.filters import UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles
+from jamsostek.core.serializers import FastListSerializer
 from members.models import FundingSource, Segment
 from villages.serializers import RegionField
 
@@ -83,6 +84,7 @@ class BillSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Bill
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "village",

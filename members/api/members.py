@@ -23,6 +23,7 @@ from jamsostek.core.choices import Category
 from jamsostek.core.filters import UpdatedSinceFilter
 from jamsostek.core.money import total
 from jamsostek.core.permissions import roles
+from jamsostek.core.serializers import FastListSerializer
 
 from .. import selectors, signals
 from ..models import EndReason, FundingSource, Member, Program, RiskClass, Segment, Status
@@ -126,6 +127,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "village",

@@ -1,0 +1,53 @@
+"""List pages render through FastListSerializer: bodies identical to DRF's own path."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from freezegun import freeze_time
+from rest_framework import serializers
+
+from contributions.api.bills import BillSerializer
+from contributions.selectors import bills_for
+from members import signals
+from members.api.members import MemberSerializer
+from members.models import Status
+from members.selectors import members_for
+from tests.conftest import BLACANAN
+from tests.contributions.helpers import generate, member_covered, pu_terms
+
+pytestmark = pytest.mark.django_db
+
+
+def drf_body(serializer_class, rows, context=None) -> list:
+    """What DRF's own ListSerializer renders for ``rows``."""
+    child = serializer_class(context=context or {})
+    return serializers.ListSerializer(child=child, context=context or {}).to_representation(rows)
+
+
+@freeze_time("2025-07-01 02:00:00")
+def test_bill_and_member_lists_render_as_drf_renders_them(admin):
+    # Given members of several kinds (BPU, PU with a wage, no enrollment yet, ended, another
+    # village) and July 2025 billed
+    member_covered(admin)
+    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    member_covered(admin, village=BLACANAN, category="linmas")
+    member_covered(admin, status=Status.ENDED, ended_on="2025-06-30")
+    member_covered(admin, status=Status.DRAFT)
+    generate("2025-07")
+
+    # When the lists are rendered the fast way and DRF's way
+    bills = list(bills_for(admin))
+    members = list(members_for(admin))
+    context = {"price": signals.enrollment_pricer(timezone.localdate())}
+    fast_bills = BillSerializer(bills, many=True).data
+    fast_members = MemberSerializer(members, many=True, context=context).data
+
+    # Then the bodies are the same, row for row and key for key
+    assert len(fast_bills) == 3
+    assert len(fast_members) == 5
+    assert fast_bills == drf_body(BillSerializer, bills)
+    assert fast_members == drf_body(MemberSerializer, members, context)
+    assert [list(row) for row in fast_members] == [
+        list(row) for row in drf_body(MemberSerializer, members, context)
+    ]

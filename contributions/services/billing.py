@@ -22,7 +22,6 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
     Exists,
     F,
@@ -70,6 +69,9 @@ from ..selectors import enrollments_billable, villages_in
 from .penalties import bill_penalties_charge
 from .prices import prices_for
 
+# The enrollments a generation bills, with their villages and terms, read once into a
+# temporary table (one per connection) that the grouping, the bills and the lines read.
+_TODO = "billing_todo"
 # New bills past which their table's statistics are taken again before the lines are joined.
 _ANALYZE_AFTER = 1_000
 
@@ -141,33 +143,25 @@ def _unbilled(period: datetime.date, enrollments: QuerySet[Enrollment]) -> Query
 
 @contextmanager
 def _batch_settings():
-    """While bills and lines are written (PostgreSQL): joins in the order written
-    (enrollments, their bills, then their prices), since a join on seven columns of terms
-    looks to the planner as if it kept almost nothing, and joined early it multiplied the
-    rows walked (9 M member visits for 1.5 M lines); and memory enough for a batch job's
+    """While bills and lines are written (PostgreSQL): memory enough for a batch job's
     sorts and hashes not to spill to disk."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL join_collapse_limit = 1")
         cursor.execute("SET LOCAL work_mem = '256MB'")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("RESET join_collapse_limit")
             cursor.execute("RESET work_mem")
 
 
 def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
-    """``todo``'s enrollments with their village and terms as SQL (and its parameters), to
-    join as a derived table ``t``: ``eid``, ``vid``, ``seg``, ``src``, ``inc``, ``wag``,
-    ``rsk``, ``occ``, ``progs`` (the programs as Price.programs spells them, "jkk,jkm").
-
-    A derived table, not ``id IN (subquery)``: the database folds it into the statement's
-    joins, where a semi-join on a subquery whose size it underestimates can become a
-    nested loop over the whole subquery for each row."""
+    """``todo``'s enrollments with their village and terms as SQL (and its parameters):
+    ``eid``, ``vid``, and the terms as a Price row holds them to join on (``seg``, ``src``,
+    ``inc``, ``wag``, ``rsk``, ``occ``, ``progs``: absent numbers 0, absent choices blank,
+    the programs spelled "jkk,jkm") and as they are for the rate table (``r_…``)."""
     flags = [
         Case(When(**{program: True}, then=Value(f"{program},")), default=Value(""))
         for program in Program.values
@@ -182,6 +176,13 @@ def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
         rsk=Coalesce("risk_class", Value("")),
         occ=Coalesce("member__occupation", Value("")),
         progs=Func(Concat(*flags), Value(","), function="RTRIM", output_field=CharField()),
+        # The terms as they are, for the rate table (absent stays None).
+        r_src=F("funding_source"),
+        r_inc=F("declared_income"),
+        r_wag=F("wage"),
+        r_rsk=F("risk_class"),
+        r_occ=F("member__occupation"),
+        **{f"r_{program}": F(program) for program in Program.values},
     )
     return queryset.query.sql_with_params()
 
@@ -205,8 +206,10 @@ def _lines_write(
 ) -> None:
     """Bill ``period`` for those of ``enrollments`` not billed for it yet, in the database.
 
-    1. The distinct terms of those enrollments (a few hundred a month for a province) are
-       priced once by the rate table (prices.py: one Price row per terms and revision).
+    1. Those enrollments, with their villages and terms, are read once into a temporary
+       table; their distinct terms (a few dozen for a province, a few hundred for the
+       nation) are priced once by the rate table (prices.py: one Price row per terms and
+       revision).
     2. The bills they need, one per village, funding source and segment, are written by
        one ``INSERT … SELECT`` (a bill already there is kept).
     3. The lines, one per enrollment, by one ``INSERT … SELECT`` joining each enrollment
@@ -217,45 +220,48 @@ def _lines_write(
     enrollment counted in step 1 must get its line in step 3, or nothing is written.
     ``on_progress(done, total)`` is told the lines to write, then that they are written."""
     todo = _unbilled(period, enrollments)
-    groups = list(
-        todo.values(
-            "segment",
-            "funding_source",
-            "declared_income",
-            "wage",
-            "risk_class",
-            "member__occupation",
-            *Program.values,
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    terms_sql, terms_params = _terms_sql(todo)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_TODO}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_TODO} AS {terms_sql}", terms_params)
+        try:
+            _lines_from_todo(period, result, on_progress, cursor)
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {_TODO}")
+
+
+def _lines_from_todo(period, result, on_progress, cursor) -> None:
+    flags = [f"r_{program}" for program in Program.values]
+    keys = ["seg", "r_src", "r_inc", "r_wag", "r_rsk", "r_occ", *flags]
+    cursor.execute(f"SELECT {', '.join(keys)}, COUNT(*) FROM {_TODO} GROUP BY {', '.join(keys)}")
+    groups = cursor.fetchall()
     if not groups:
         return
-    total = sum(g["n"] for g in groups)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_TODO}")  # temporary tables are not analysed otherwise
+    total = sum(g[-1] for g in groups)
     terms = [
         Terms(
-            g["segment"],
-            tuple(programs_of(g)),
-            g["declared_income"],
-            g["wage"],
-            g["risk_class"],
-            g["funding_source"],
-            g["member__occupation"],
+            segment,
+            tuple(programs_of(dict(zip(Program.values, marks, strict=True)))),
+            income,
+            wage,
+            risk,
+            source,
+            occupation,
         )
-        for g in groups
+        for segment, source, income, wage, risk, occupation, *marks, _n in groups
     ]
     prices = prices_for(period, RateTable.for_month(period), terms)
     price_ids = sorted({price.pk for price in prices.values()})
-    created = _bills_insert(period, todo)
+    created = _bills_insert(period, cursor)
     result.bills_created += created
     if created > _ANALYZE_AFTER and connection.vendor == "postgresql":
         # The planner's idea of the month's bills is a few dozen until autovacuum looks:
         # it would then start the lines' joins from the bills and walk every village's
-        # members for each chunk. Statistics taken here (inside the transaction, which
-        # sees its own rows) let it hash the bills instead.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_quoted(Bill)[0]}")
+        # members. Statistics taken here (inside the transaction, which sees its own
+        # rows) let it hash the bills instead.
+        cursor.execute(f"ANALYZE {_quoted(Bill)[0]}")
 
     day = connection.ops.adapt_datefield_value(period)
     line_t, *line_columns = _quoted(
@@ -288,7 +294,7 @@ def _lines_write(
     insert = (
         f"INSERT INTO {line_t} ({', '.join(line_columns)}) "
         f"SELECT b.{b_pk}, t.eid, %s, p.{p_pk}, p.{p_emp}, p.{p_wrk}, p.{p_amt} FROM "
-        "({terms}) t "
+        f"{_TODO} t "
         f"INNER JOIN {bill_t} b ON b.{b_village} = t.vid AND b.{b_period} = %s "
         f"AND b.{b_source} = t.src AND b.{b_segment} = t.seg "
         f"INNER JOIN {price_t} p ON p.{p_seg} = t.seg AND p.{p_src} = t.src "
@@ -298,10 +304,16 @@ def _lines_write(
     )
     if on_progress:
         on_progress(0, total)
-    terms_sql, terms_params = _terms_sql(todo)
-    with connection.cursor() as cursor:
-        cursor.execute(insert.replace("{terms}", terms_sql), [day, *terms_params, day, *price_ids])
-        done = cursor.rowcount
+    if connection.vendor == "postgresql":
+        # The joins in the order written (enrollments, their bills, then their prices): a
+        # join on seven columns of terms looks to the planner as if it kept almost
+        # nothing, and joined early it multiplied the rows walked (9 M member visits for
+        # 1.5 M lines).
+        cursor.execute("SET LOCAL join_collapse_limit = 1")
+    cursor.execute(insert, [day, day, *price_ids])
+    done = cursor.rowcount
+    if connection.vendor == "postgresql":
+        cursor.execute("RESET join_collapse_limit")
     if on_progress:
         on_progress(done, total)
     if done != total:
@@ -310,9 +322,9 @@ def _lines_write(
     result.lines_added += done
 
 
-def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
-    """The bills ``todo`` needs for ``period`` and has not got, in one ``INSERT … SELECT``;
-    returns how many were created."""
+def _bills_insert(period: datetime.date, cursor) -> int:
+    """The bills the enrollments to bill (the temporary table) need for ``period`` and
+    have not got, in one ``INSERT … SELECT``; returns how many were created."""
     ops = connection.ops
     bill_t, *columns = _quoted(
         Bill,
@@ -340,12 +352,11 @@ def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
         for value in (segment, ops.adapt_datefield_value(due_date(period, segment)))
     ]
     now = ops.adapt_datetimefield_value(timezone.now())
-    terms_sql, terms_params = _terms_sql(todo)
     sql = (
         f"INSERT INTO {bill_t} ({', '.join(columns)}) "
         f"SELECT DISTINCT t.vid, %s, t.src, t.seg, CASE {due} END, "
         f"0, 0, 0, 0, 0, %s, %s, %s, %s "
-        f"FROM ({terms_sql}) t WHERE TRUE "
+        f"FROM {_TODO} t WHERE TRUE "
         f"ON CONFLICT ({conflict}) DO NOTHING"
     )
     params = [
@@ -355,11 +366,9 @@ def _bills_insert(period: datetime.date, todo: QuerySet[Enrollment]) -> int:
         False,
         now,
         now,
-        *terms_params,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    cursor.execute(sql, params)
+    return cursor.rowcount
 
 
 @transaction.atomic

@@ -152,28 +152,19 @@ def _unbilled(period: datetime.date, enrollments: QuerySet[Enrollment]) -> Query
 
 
 @contextmanager
-def _batch_settings(*, part: bool):
+def _batch_settings():
     """While bills and lines are written (PostgreSQL): memory enough for a batch job's
-    sorts and hashes not to spill to disk; and, for a part of the nation (a regency's
-    task), index lookups only. The month's lines already written (by the regencies done
-    before) look to the planner like none until they are analysed, so it hashed all of
-    them, and every enrollment of the province, for each regency: the month took five
-    times as long fanned out as in one piece."""
+    sorts and hashes not to spill to disk."""
     if connection.vendor != "postgresql":
         yield
         return
-    settings = {"work_mem": "'256MB'"}
-    if part:
-        settings |= {"enable_hashjoin": "off", "enable_mergejoin": "off"}
     with connection.cursor() as cursor:
-        for name, value in settings.items():
-            cursor.execute(f"SET LOCAL {name} = {value}")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            for name in settings:
-                cursor.execute(f"RESET {name}")
+            cursor.execute("RESET work_mem")
 
 
 def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
@@ -215,9 +206,9 @@ def _lines_add(
     regencies: list[int] | None = None,
 ) -> None:
     """``regencies``: those ``enrollments`` lie in, when not the whole nation (a regency's
-    task, an activation); see ``_period_lock`` and ``_batch_settings``."""
+    task, an activation); see ``_period_lock``."""
     _period_lock(period, regencies)
-    with _batch_settings(part=regencies is not None):
+    with _batch_settings():
         _lines_write(period, enrollments, result, on_progress)
 
 
@@ -411,7 +402,7 @@ def bills_generate(
         enrollments = enrollments.filter(member__village__in=villages)
     regencies = None
     if villages is not None:
-        regencies = list(villages.values_list("regency_id", flat=True).distinct())
+        regencies = list(villages.order_by().values_list("regency_id", flat=True).distinct())
     _lines_add(period, enrollments, result, on_progress, regencies=regencies)
     scope = Bill.objects.filter(period=period)
     if villages is not None:

@@ -127,6 +127,22 @@ def settle(period: datetime.date, village_ids: list[int]) -> None:
 # --- the raw statements ----------------------------------------------------------------------
 
 
+def _terms_of(row: dict):
+    """An enrollment's terms from its ``values()`` row (as Terms.of reads an instance)."""
+    from contributions.rates import Terms
+    from members.models import programs_of
+
+    return Terms(
+        row["segment"],
+        tuple(programs_of(row)),
+        row["declared_income"],
+        row["wage"],
+        row["risk_class"],
+        row["funding_source"],
+        row["member__occupation"],
+    )
+
+
 def raw_month(period: datetime.date) -> tuple[float, int]:
     """The database alone bills ``period`` for every active enrollment: the prices it joins
     to are written first (untimed), then bills, lines and totals in one transaction."""
@@ -134,9 +150,9 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
 
     from contributions.models import Bill, BillLine, BillStatus, Price
     from contributions.periods import due_date
-    from contributions.rates import RateTable, Terms
+    from contributions.rates import RateTable
     from contributions.services.prices import prices_for
-    from members.models import Enrollment, Member, Program, programs_of
+    from members.models import Enrollment, Member, Program
 
     groups = (
         Enrollment.objects.filter(status="active")
@@ -152,18 +168,7 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
         .distinct()
         .order_by()
     )
-    terms = [
-        Terms(
-            g["segment"],
-            tuple(programs_of(g)),
-            g["declared_income"],
-            g["wage"],
-            g["risk_class"],
-            g["funding_source"],
-            g["member__occupation"],
-        )
-        for g in groups
-    ]
+    terms = [_terms_of(g) for g in groups]
     price_ids = [p.pk for p in prices_for(period, RateTable.for_month(period), terms).values()]
     ops = connection.ops
     day = ops.adapt_datefield_value(period)
@@ -481,7 +486,7 @@ def check_amounts(period: datetime.date, raw_period: datetime.date) -> None:
 
     from contributions.models import BillLine
     from contributions.rates import RateTable, Terms
-    from members.models import Enrollment, Program, programs_of
+    from members.models import Enrollment, Program
 
     table = RateTable.for_month(period)
     quotes: dict[Terms, int] = {}
@@ -500,15 +505,7 @@ def check_amounts(period: datetime.date, raw_period: datetime.date) -> None:
         .iterator(chunk_size=20_000)
     )
     for row in rows:
-        terms = Terms(
-            row["segment"],
-            tuple(programs_of(row)),
-            row["declared_income"],
-            row["wage"],
-            row["risk_class"],
-            row["funding_source"],
-            row["member__occupation"],
-        )
+        terms = _terms_of(row)
         if terms not in quotes:
             detail = table.quote(terms).detail
             quotes[terms] = sum(s["employer"] + s["worker"] for s in detail.values())

@@ -272,9 +272,12 @@ def test_the_database_refuses_to_delete_an_enrollment_or_price_a_line_names(admi
     target = line.enrollment_id if table == "members_enrollment" else line.price_id
 
     # When its enrollment, or the price its line is at, is deleted past Django
-    with pytest.raises(IntegrityError, match="has bill lines"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [target])
+    with (
+        pytest.raises(IntegrityError, match="has bill lines"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [target])
 
     # Then the line and what it names are still there
     line.refresh_from_db()

@@ -169,8 +169,8 @@ class BillLine(models.Model):
     # Checked by the database when deleted, not when a line is written: a foreign key's
     # check of each new row (1.5 M a month for a province) cost 15 s apiece, and every line
     # is written by a join on the enrollment and price it names (services/billing.py).
-    # Deleting an enrollment or a price that has lines is refused by triggers (migration
-    # 0012), as PROTECT refuses it in Django.
+    # Deleting an enrollment or a price that has lines is refused by triggers on PostgreSQL
+    # (migration 0012), as PROTECT refuses it in Django.
     enrollment = models.ForeignKey(
         "members.Enrollment",
         on_delete=models.PROTECT,

@@ -127,6 +127,21 @@ def settle(period: datetime.date, village_ids: list[int]) -> None:
 # --- the raw statements ----------------------------------------------------------------------
 
 
+# An enrollment's money-relevant columns, as _terms_of reads them (with the four programs).
+_TERM_VALUES = (
+    "segment",
+    "funding_source",
+    "declared_income",
+    "wage",
+    "risk_class",
+    "member__occupation",
+    "jkk",
+    "jkm",
+    "jht",
+    "jp",
+)
+
+
 def _terms_of(row: dict):
     """An enrollment's terms from its ``values()`` row (as Terms.of reads an instance)."""
     from contributions.rates import Terms
@@ -154,20 +169,7 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
     from contributions.services.prices import prices_for
     from members.models import Enrollment, Member, Program
 
-    groups = (
-        Enrollment.objects.filter(status="active")
-        .values(
-            "segment",
-            "funding_source",
-            "declared_income",
-            "wage",
-            "risk_class",
-            "member__occupation",
-            *Program.values,
-        )
-        .distinct()
-        .order_by()
-    )
+    groups = Enrollment.objects.filter(status="active").values(*_TERM_VALUES).distinct().order_by()
     terms = [_terms_of(g) for g in groups]
     price_ids = [p.pk for p in prices_for(period, RateTable.for_month(period), terms).values()]
     ops = connection.ops
@@ -486,23 +488,13 @@ def check_amounts(period: datetime.date, raw_period: datetime.date) -> None:
 
     from contributions.models import BillLine
     from contributions.rates import RateTable, Terms
-    from members.models import Enrollment, Program
+    from members.models import Enrollment
 
     table = RateTable.for_month(period)
     quotes: dict[Terms, int] = {}
     expected = 0
     rows = (
-        Enrollment.objects.filter(status="active")
-        .values(
-            "segment",
-            "funding_source",
-            "declared_income",
-            "wage",
-            "risk_class",
-            "member__occupation",
-            *Program.values,
-        )
-        .iterator(chunk_size=20_000)
+        Enrollment.objects.filter(status="active").values(*_TERM_VALUES).iterator(chunk_size=20_000)
     )
     for row in rows:
         terms = _terms_of(row)

@@ -408,10 +408,16 @@ def bills_generate(
     if villages is not None:
         scope = scope.filter(village__in=villages)
     result.penalties_added = bill_penalties_charge(scope.filter(segment=Segment.PU))
-    result.bills_touched = bills_refresh(scope)
+    # Totals, statuses and budget flags follow what this run wrote. A run that wrote
+    # nothing (the month was billed) leaves them: payments, adjustments, budgets and the
+    # nightly arrears job keep them in step themselves.
+    wrote = bool(result.lines_added or result.bills_created or result.penalties_added)
+    if wrote:
+        result.bills_touched = bills_refresh(scope)
     if BillAdjustment.objects.filter(bill__isnull=True).exists():
-        bill_adjustments_attach_pending(village_ids=scope.values("village_id"))
-    bills_flag_over_budget(scope)
+        wrote |= bool(bill_adjustments_attach_pending(village_ids=scope.values("village_id")))
+    if wrote:
+        bills_flag_over_budget(scope)
     return result
 
 

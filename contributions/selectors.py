@@ -110,16 +110,31 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
     )
 
 
-def member_arrears(queryset):
-    """Annotate members with ``arrears_months`` and ``arrears_amount`` (overdue bills)."""
-    lines = BillLine.objects.filter(
-        enrollment__member=OuterRef("pk"), bill__status=BillStatus.OVERDUE
-    )
-    grouped = lines.values("enrollment__member")
-    return queryset.annotate(
-        arrears_months=_sum(grouped.annotate(s=Count("period", distinct=True)), "s"),
-        arrears_amount=_sum(grouped.annotate(s=Sum("amount")), "s"),
-    )
+def member_arrears(members) -> list:
+    """Set ``arrears_months`` and ``arrears_amount`` (overdue bills) on each of ``members``
+    (a page of them) from one grouped query; returns them as a list.
+
+    Asked for per page, not annotated on the list's query: PostgreSQL computes a select
+    list's subqueries for every row up to the page's end, so page 100 of a regency's
+    members would sum the arrears of 50,000."""
+    members = list(members)
+    if not members:
+        return members
+    found = {
+        row["member"]: row
+        for row in BillLine.objects.filter(
+            enrollment__member__in=[member.pk for member in members],
+            bill__status=BillStatus.OVERDUE,
+        )
+        .values(member=F("enrollment__member"))
+        .annotate(months=Count("period", distinct=True), amount=Sum("amount"))
+        .order_by()
+    }
+    for member in members:
+        row = found.get(member.pk)
+        member.arrears_months = row["months"] if row else 0
+        member.arrears_amount = row["amount"] if row else 0
+    return members
 
 
 def members_in_arrears():

@@ -19,17 +19,36 @@ from .models import (
 
 
 def members_for(user) -> QuerySet[Member]:
-    """Members inside ``user``'s scope, roles and enrollments prefetched (newest first),
-    with their arrears (``arrears_months``, ``arrears_amount``) annotated."""
-    return signals.member_arrears(
-        scope_queryset(
-            Member.objects.select_related("village").prefetch_related(
-                Prefetch("roles", queryset=MemberRole.objects.order_by("pk")),
-                Prefetch("enrollments", queryset=Enrollment.objects.order_by("-pk")),
+    """Members inside ``user``'s scope, roles and enrollments prefetched (newest first).
+    Their arrears are asked for per page: ``members_with_arrears``."""
+    return scope_queryset(
+        Member.objects.select_related("village").prefetch_related(
+            # Into plain lists (member_roles, shown_enrollment read them): a prefetch into
+            # the related managers builds a filtered queryset per member and relation,
+            # which was a fifth of a page of 500.
+            Prefetch("roles", queryset=MemberRole.objects.order_by("pk"), to_attr=_ROLES),
+            Prefetch(
+                "enrollments", queryset=Enrollment.objects.order_by("-pk"), to_attr=_ENROLLMENTS
             ),
-            user,
-        )
+        ),
+        user,
     )
+
+
+_ROLES = "role_list"
+_ENROLLMENTS = "enrollment_list"
+
+
+def member_roles(member: Member) -> list[MemberRole]:
+    """The member's roles, oldest first (the list ``members_for`` prefetched, else read)."""
+    roles = getattr(member, _ROLES, None)
+    return roles if roles is not None else list(member.roles.order_by("pk"))
+
+
+def members_with_arrears(members) -> list[Member]:
+    """``members`` (a page, or one) as a list, each with ``arrears_months`` and
+    ``arrears_amount`` (months and rupiah of its lines on overdue bills), in one query."""
+    return signals.member_arrears(members)
 
 
 def filter_in_arrears(queryset: QuerySet[Member], value: bool) -> QuerySet[Member]:
@@ -43,8 +62,11 @@ def enrollment_open(member: Member) -> Enrollment | None:
 
 
 def shown_enrollment(member: Member) -> Enrollment | None:
-    """The open enrollment, else the latest ended one (from the prefetched list)."""
-    enrollments = list(member.enrollments.all())
+    """The open enrollment, else the latest ended one (from the list ``members_for``
+    prefetched, else read)."""
+    enrollments = getattr(member, _ENROLLMENTS, None)
+    if enrollments is None:
+        enrollments = list(member.enrollments.order_by("-pk"))
     for enrollment in enrollments:
         if enrollment.status != Status.ENDED:
             return enrollment

@@ -20,8 +20,9 @@ bills):
     ``price(enrollment)`` is ``{"detail": {program: {"employer", "worker", "normal",
     "relief"}}, "relief": {"id", "name", "percent_off", "source"} | None}`` at the rates
     and reliefs of ``day``'s month, or None when no rate is in force.
-``member_arrears(queryset) -> queryset``
-    Members annotated with ``arrears_months`` and ``arrears_amount`` (overdue bills).
+``member_arrears(members) -> list``
+    The members (a page) with ``arrears_months`` and ``arrears_amount`` set (overdue
+    bills), from one query.
 ``members_in_arrears() -> Q``
     A filter on members keeping those on an overdue bill.
 """

@@ -32,7 +32,9 @@ def _chain(attrs: list[str]) -> Callable[[Any], Any]:
 
 def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, Any]]:
     """``(name, read, render, field)`` for each readable field: ``read(instance)`` gives the
-    attribute (or raises, and DRF's path is taken for that field)."""
+    attribute (or raises, and DRF's path is taken for that field). A nested serializer's
+    rows render through a plan of their own; a nested list of FastListSerializer keeps its
+    plan for every row."""
     plan = []
     for field in child._readable_fields:
         if isinstance(field, serializers.SerializerMethodField):
@@ -45,8 +47,31 @@ def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, 
             and type(field).get_attribute is Field.get_attribute
         )
         read = _chain(field.source_attrs) if simple else field.get_attribute
-        plan.append((field.field_name, read, field.to_representation, field))
+        render = field.to_representation
+        if (
+            isinstance(field, serializers.Serializer)
+            and type(field).to_representation is serializers.Serializer.to_representation
+        ):
+            render = lambda v, p=_plan(field): _row(v, p)  # noqa: E731
+        plan.append((field.field_name, read, render, field))
     return plan
+
+
+def _row(instance, plan) -> dict:
+    row = {}
+    for name, read, render, field in plan:
+        try:
+            value = read(instance)
+            if callable(value) and not isinstance(value, Manager):
+                raise TypeError  # a method: DRF calls it
+        except (AttributeError, KeyError, TypeError, ObjectDoesNotExist):
+            try:
+                value = field.get_attribute(instance)
+            except SkipField:
+                continue
+        check = value.pk if isinstance(value, PKOnlyObject) else value
+        row[name] = None if check is None else render(value)
+    return row
 
 
 class FastListSerializer(serializers.ListSerializer):
@@ -54,21 +79,7 @@ class FastListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         rows = data.all() if isinstance(data, Manager) else data
-        plan = _plan(self.child)
-        body = []
-        for instance in rows:
-            row = {}
-            for name, read, render, field in plan:
-                try:
-                    value = read(instance)
-                    if callable(value) and not isinstance(value, Manager):
-                        raise TypeError  # a method: DRF calls it
-                except (AttributeError, KeyError, TypeError, ObjectDoesNotExist):
-                    try:
-                        value = field.get_attribute(instance)
-                    except SkipField:
-                        continue
-                check = value.pk if isinstance(value, PKOnlyObject) else value
-                row[name] = None if check is None else render(value)
-            body.append(row)
-        return body
+        plan = self.__dict__.get("_fast_plan")
+        if plan is None:  # once per list, also when the list is a field of each row above
+            plan = self.__dict__["_fast_plan"] = _plan(self.child)
+        return [_row(instance, plan) for instance in rows]

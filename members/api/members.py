@@ -114,11 +114,18 @@ class ShownEnrollmentSerializer(EnrollmentSerializer):
         return enrollment
 
 
+class MemberRolesSerializer(FastListSerializer):
+    """The member's roles as a nested list: the list ``members_for`` prefetched."""
+
+    def get_attribute(self, member):
+        return selectors.member_roles(member)
+
+
 class MemberSerializer(serializers.ModelSerializer):
     village = serializers.CharField(source="village.code")
     village_name = serializers.CharField(source="village.name")
     nik_masked = serializers.SerializerMethodField()
-    roles = RoleSerializer(many=True)
+    roles = MemberRolesSerializer(child=RoleSerializer())
     enrollment = ShownEnrollmentSerializer(
         read_only=True,
         allow_null=True,
@@ -319,8 +326,19 @@ class MemberViewSet(
             return MemberSerializer
         return MemberDetailSerializer
 
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        members = selectors.members_with_arrears(queryset if page is None else page)
+        data = self.get_serializer(members, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        [member] = selectors.members_with_arrears([self.get_object()])
+        return Response(self.get_serializer(member).data)
+
     def _detail(self, member, *, created=False, warnings=None, status_code=200):
-        member = self.get_queryset().get(pk=member.pk)
+        [member] = selectors.members_with_arrears([self.get_queryset().get(pk=member.pk)])
         if warnings is None:
             data = MemberDetailSerializer(member, context=self.get_serializer_context()).data
         else:

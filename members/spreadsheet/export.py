@@ -16,7 +16,7 @@ from jamsostek.core.spreadsheets import neutralised
 
 from .. import signals
 from ..nik import mask_nik
-from ..selectors import shown_enrollment
+from ..selectors import member_roles, shown_enrollment
 from .columns import CSV_TYPE, EXPORT_COLUMNS, WIDTHS, XLSX_TYPE
 
 
@@ -48,7 +48,7 @@ def _export_rows(queryset, *, full_nik: bool) -> Iterator[list]:
             enrollment.effective_from if enrollment else None,
             monthly,
         ]
-        roles = list(member.roles.all()) or [None]
+        roles = member_roles(member) or [None]
         for role in roles:
             yield [
                 *person,

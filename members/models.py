@@ -75,13 +75,16 @@ class EndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Program.values builds its list on every read: a list page reads it per enrollment.
+_PROGRAMS = tuple(Program.values)
+
 OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
 
 
 def programs_of(flags: dict[str, bool]) -> list[str]:
     """The programs an enrollment takes, in the schedule's order, from its ``jkk``, ``jkm``,
     ``jht`` and ``jp`` flags (one boolean column each)."""
-    return [program for program in Program.values if flags.get(program)]
+    return [program for program in _PROGRAMS if flags.get(program)]
 
 
 class Member(models.Model):
@@ -267,7 +270,7 @@ class Enrollment(models.Model):
 
     @property
     def programs(self) -> list[str]:
-        return programs_of({p: getattr(self, p) for p in Program.values})
+        return programs_of({p: getattr(self, p) for p in _PROGRAMS})
 
     @property
     def is_open(self) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jamsostek.accounts.models import Role
+from jamsostek.core.batch import batch_settings
 from jamsostek.core.errors import ApplicationError
 from members.models import Enrollment, Program, Segment, Status, programs_of
 from villages.models import Region
@@ -151,22 +151,6 @@ def _unbilled(period: datetime.date, enrollments: QuerySet[Enrollment]) -> Query
     return enrollments.exclude(Exists(billed))
 
 
-@contextmanager
-def _batch_settings():
-    """While bills and lines are written (PostgreSQL): memory enough for a batch job's
-    sorts and hashes not to spill to disk."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET work_mem")
-
-
 def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
     """``todo``'s enrollments with their village and terms as SQL (and its parameters):
     ``eid``, ``vid``, and the terms as a Price row holds them to join on (``seg``, ``src``,
@@ -208,7 +192,7 @@ def _lines_add(
     """``regencies``: those ``enrollments`` lie in, when not the whole nation (a regency's
     task, an activation); see ``_period_lock``."""
     _period_lock(period, regencies)
-    with _batch_settings():
+    with batch_settings():
         _lines_write(period, enrollments, result, on_progress)
 
 

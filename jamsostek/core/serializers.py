@@ -52,9 +52,13 @@ def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, 
             isinstance(field, serializers.Serializer)
             and type(field).to_representation is serializers.Serializer.to_representation
         ):
-            render = lambda v, p=_plan(field): _row(v, p)  # noqa: E731
+            render = _nested(_plan(field))
         plan.append((field.field_name, read, render, field))
     return plan
+
+
+def _nested(plan) -> Callable[[Any], dict]:
+    return lambda instance: _row(instance, plan)
 
 
 def _row(instance, plan) -> dict:

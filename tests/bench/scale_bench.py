@@ -181,7 +181,7 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The plan generation runs with (billing._batch_settings): without it the
+            # The plan generation runs with (jamsostek.core.batch): without it the
             # planner joins bills to prices first and walks six times the members.
             cursor.execute("SET LOCAL join_collapse_limit = 1")
             cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -290,14 +290,17 @@ def _generate(period: str) -> None:
 
 
 def _bare_view(model, scope):
-    """A bare view: one page of ``model``'s rows under ``scope`` as ``values()`` in JSON."""
+    """A bare view: one page of ``model``'s rows under ``scope`` as ``values()`` in JSON, in
+    the order the API lists them (the model's ordering), so both return the same rows."""
     from django.http import JsonResponse
 
     def view(request):
         page = int(request.GET.get("page", 1))
         size = int(request.GET.get("page_size", 500))
         rows = (
-            model.objects.filter(**scope).order_by("pk").values()[(page - 1) * size : page * size]
+            model.objects.filter(**scope)
+            .order_by(*(model._meta.ordering or ["pk"]))
+            .values()[(page - 1) * size : page * size]
         )
         return JsonResponse({"results": list(rows)})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, QuerySet, Sum, Value
 from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
@@ -68,44 +68,72 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
     return queryset.order_by().query.sql_with_params()
 
 
+# Per chunk (see _refresh_chunk), temporary: the members' figures per village, one column
+# pair per category, and the category rows they and the seats make; dropped after each.
+_CHUNK_TABLE = "progress_chunk"
+_ROWS_TABLE = "progress_chunk_rows"
+
+
+def _members_by_village_sql(ids: list[int]) -> tuple[str, list]:
+    """One row per village of ``ids`` with members: ``participants`` (active enrollments:
+    a member has at most one, ``enrollment_one_open_per_member``),
+    ``perisai`` (PERISAI agents with an open role), and per category ``reg_<c>`` (members
+    with an open role in it) and ``act_<c>`` (of those, with an active enrollment).
+
+    One pass: members joined to their open roles and active enrollments and grouped per
+    member (the joins come out in member order, so nothing big is sorted), then per
+    village. The raw ``GROUP BY village, category`` the bench compares with is that join
+    alone."""
+    qn = connection.ops.quote_name
+    member_t, m_id, m_village, m_perisai = (
+        qn(Member._meta.db_table),
+        *(qn(Member._meta.get_field(f).column) for f in ("id", "village", "is_perisai")),
+    )
+    role_t, r_id, r_member, r_category, r_ended = (
+        qn(MemberRole._meta.db_table),
+        *(
+            qn(MemberRole._meta.get_field(f).column)
+            for f in ("id", "member", "category", "ended_on")
+        ),
+    )
+    enrollment_t, e_id, e_member, e_status = (
+        qn(Enrollment._meta.db_table),
+        *(qn(Enrollment._meta.get_field(f).column) for f in ("id", "member", "status")),
+    )
+    categories = list(Category.values)
+    per_member = ", ".join(
+        f"MAX(CASE WHEN r.{r_category} = %s THEN 1 ELSE 0 END) AS c{i}"
+        for i in range(len(categories))
+    )
+    per_village = ", ".join(
+        f"SUM(pm.c{i}) AS reg{i}, SUM(CASE WHEN pm.n_act > 0 THEN pm.c{i} ELSE 0 END) AS act{i}"
+        for i in range(len(categories))
+    )
+    sql = (
+        f"SELECT pm.v, SUM(pm.n_act) AS participants, "
+        f"SUM(CASE WHEN pm.perisai = 1 AND pm.has_role = 1 THEN 1 ELSE 0 END) AS perisai, "
+        f"{per_village} FROM ("
+        f"SELECT m.{m_village} AS v, MAX(CASE WHEN e.{e_id} IS NULL THEN 0 ELSE 1 END) AS n_act, "
+        f"MAX(CASE WHEN m.{m_perisai} THEN 1 ELSE 0 END) AS perisai, "
+        f"MAX(CASE WHEN r.{r_id} IS NULL THEN 0 ELSE 1 END) AS has_role, {per_member} "
+        f"FROM {member_t} m "
+        f"LEFT JOIN {role_t} r ON r.{r_member} = m.{m_id} AND r.{r_ended} IS NULL "
+        f"LEFT JOIN {enrollment_t} e ON e.{e_member} = m.{m_id} AND e.{e_status} = %s "
+        f"WHERE m.{m_village} IN ({', '.join(['%s'] * len(ids))}) "
+        f"GROUP BY m.{m_id}, m.{m_village}) pm GROUP BY pm.v"
+    )
+    return sql, [*categories, Status.ACTIVE, *ids]
+
+
 @transaction.atomic
 def _refresh_chunk(ids: list[int]) -> None:
-    """The chunk's progress rows, written by the database: its category rows deleted and
-    inserted from one grouped query, its village rows upserted from one more. Nothing is
-    read into Python."""
-    # Per village and category: seats (positions), open roles (registered) and those of
-    # them whose member has an active enrollment (active), as one UNION ALL grouped again.
-    # Active through a LEFT JOIN on the role's member, not ``member_id IN (every active
-    # enrollment)``: inside the aggregate's FILTER that subquery is no join, SQLite builds
-    # it whole for each chunk, and PostgreSQL, once the list outgrows work_mem, scans it
-    # for each role (a province: hours). A join leaves the planner free to start from the
-    # chunk's members.
+    """The chunk's progress rows, written by the database: its members' figures per
+    village are computed once into a temporary table (one pass over members, roles and
+    enrollments); the category rows it and the seats make replace the stored ones (only
+    those that changed are written), and the village rows are upserted from it and the
+    overdue bills. Nothing is read into Python."""
     seats = VillageSeat.objects.filter(village_id__in=ids).values(
         v=F("village_id"), c=F("category"), p=F("count"), r=Value(0), a=Value(0)
-    )
-    roles = (
-        MemberRole.objects.filter(ended_on__isnull=True, member__village_id__in=ids)
-        .alias(
-            active_enrollment=FilteredRelation(
-                "member__enrollments", condition=Q(member__enrollments__status=Status.ACTIVE)
-            )
-        )
-        .values(v=F("member__village_id"), c=F("category"))
-        .annotate(
-            p=Value(0),
-            r=Count("member_id", distinct=True),
-            a=Count("member_id", distinct=True, filter=Q(active_enrollment__isnull=False)),
-        )
-    )
-    participants = (
-        Enrollment.objects.filter(status=Status.ACTIVE, member__village_id__in=ids)
-        .values(v=F("member__village_id"))
-        .annotate(n=Count("pk"))
-    )
-    perisai = (
-        Member.objects.filter(village_id__in=ids, is_perisai=True, roles__ended_on__isnull=True)
-        .values(v=F("village_id"))
-        .annotate(n=Count("pk", distinct=True))
     )
     arrears = (
         Bill.objects.filter(village_id__in=ids, status=BillStatus.OVERDUE)
@@ -120,43 +148,70 @@ def _refresh_chunk(ids: list[int]) -> None:
     village_t = qn(VillageProgress._meta.db_table)
     region_t = qn(Region._meta.db_table)
     seats_sql, seats_params = _sql(seats)
-    roles_sql, roles_params = _sql(roles)
-    CategoryProgress.objects.filter(village_id__in=ids).delete()
+    arrears_sql, arrears_params = _sql(arrears)
+    members_sql, members_params = _members_by_village_sql(ids)
+    categories = list(Category.values)
+    # The per-village columns back into one row per village and category with a member.
+    unpivot = " UNION ALL ".join(
+        f"SELECT v, %s, 0, reg{i}, act{i} FROM {_CHUNK_TABLE} WHERE reg{i} > 0"
+        for i in range(len(categories))
+    )
+    rentan = categories.index(Category.PEKERJA_RENTAN)
+    counts = ("positions", "registered", "active")
+    changed = " OR ".join(f"{category_t}.{f} <> excluded.{f}" for f in counts)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {category_t} (village_id, category, positions, registered, active) "
-            f"SELECT u.v, u.c, SUM(u.p), SUM(u.r), SUM(u.a) "
-            f"FROM ({seats_sql} UNION ALL {roles_sql}) u GROUP BY u.v, u.c",
-            [*seats_params, *roles_params],
-        )
-        joined, params = [], []
-        for alias, queryset in (("pa", participants), ("pe", perisai), ("ar", arrears)):
-            sql, sub_params = _sql(queryset)
-            joined.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.v = r.id")
-            params += sub_params
-        fields = [
-            "as_of",
-            "rentan_target",
-            "rentan_active",
-            "perisai_agents",
-            "participants_active",
-            "arrears_outstanding",
-            "arrears_months",
-        ]
-        cursor.execute(
-            f"INSERT INTO {village_t} (village_id, {', '.join(fields)}) "
-            f"SELECT r.id, %s, r.rentan_target, COALESCE(cp.active, 0), COALESCE(pe.n, 0), "
-            f"COALESCE(pa.n, 0), COALESCE(ar.outstanding, 0), COALESCE(ar.months, 0) "
-            f"FROM {region_t} r "
-            f"LEFT JOIN {category_t} cp ON cp.village_id = r.id AND cp.category = %s "
-            f"{' '.join(joined)} "
-            f"WHERE r.id IN ({', '.join(['%s'] * len(ids))}) "
-            f"ON CONFLICT (village_id) DO UPDATE SET "
-            + ", ".join(f"{f} = excluded.{f}" for f in fields),
-            [
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                Category.PEKERJA_RENTAN,
-                *params,
-                *ids,
-            ],
-        )
+        for table in (_CHUNK_TABLE, _ROWS_TABLE):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_CHUNK_TABLE} AS {members_sql}", members_params)
+        try:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_ROWS_TABLE} AS "
+                f"SELECT u.v, u.c, SUM(u.p) AS p, SUM(u.r) AS r, SUM(u.a) AS a "
+                f"FROM ({seats_sql} UNION ALL {unpivot}) u GROUP BY u.v, u.c",
+                [*seats_params, *categories],
+            )
+            # Only the rows that changed are written: a nightly refresh finds most
+            # villages as they were, and rewriting their rows would cost a foreign-key
+            # check and index entries each (and as much WAL).
+            cursor.execute(
+                f"DELETE FROM {category_t} WHERE village_id IN ({', '.join(['%s'] * len(ids))}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {_ROWS_TABLE} n "
+                f"WHERE n.v = {category_t}.village_id AND n.c = {category_t}.category)",
+                ids,
+            )
+            cursor.execute(
+                f"INSERT INTO {category_t} (village_id, category, {', '.join(counts)}) "
+                f"SELECT v, c, p, r, a FROM {_ROWS_TABLE} WHERE TRUE "
+                f"ON CONFLICT (village_id, category) DO UPDATE SET "
+                + ", ".join(f"{f} = excluded.{f}" for f in counts)
+                + f" WHERE {changed}"
+            )
+            fields = [
+                "as_of",
+                "rentan_target",
+                "rentan_active",
+                "perisai_agents",
+                "participants_active",
+                "arrears_outstanding",
+                "arrears_months",
+            ]
+            cursor.execute(
+                f"INSERT INTO {village_t} (village_id, {', '.join(fields)}) "
+                f"SELECT r.id, %s, r.rentan_target, COALESCE(pm.act{rentan}, 0), "
+                f"COALESCE(pm.perisai, 0), COALESCE(pm.participants, 0), "
+                f"COALESCE(ar.outstanding, 0), COALESCE(ar.months, 0) "
+                f"FROM {region_t} r "
+                f"LEFT JOIN {_CHUNK_TABLE} pm ON pm.v = r.id "
+                f"LEFT JOIN ({arrears_sql}) ar ON ar.v = r.id "
+                f"WHERE r.id IN ({', '.join(['%s'] * len(ids))}) "
+                f"ON CONFLICT (village_id) DO UPDATE SET "
+                + ", ".join(f"{f} = excluded.{f}" for f in fields),
+                [
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    *arrears_params,
+                    *ids,
+                ],
+            )
+        finally:
+            for table in (_CHUNK_TABLE, _ROWS_TABLE):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")

@@ -114,6 +114,21 @@ class ShownEnrollmentSerializer(EnrollmentSerializer):
         return enrollment
 
 
+def _pricer_when_asked():
+    """``price(enrollment)`` at today's rates, the rate table read on the first call: one
+    per list, and none when no enrollment is priced (the schema's generation asks every
+    view for its serializer context)."""
+    pricer = None
+
+    def price(enrollment):
+        nonlocal pricer
+        if pricer is None:
+            pricer = signals.enrollment_pricer(timezone.localdate())
+        return pricer(enrollment)
+
+    return price
+
+
 class MemberRolesSerializer(FastListSerializer):
     """The member's roles as a nested list: the list ``members_for`` prefetched."""
 
@@ -318,7 +333,7 @@ class MemberViewSet(
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["price"] = signals.enrollment_pricer(timezone.localdate())
+        context["price"] = _pricer_when_asked()
         return context
 
     def get_serializer_class(self):

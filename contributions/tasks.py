@@ -14,9 +14,9 @@ from django.utils import timezone
 from jamsostek.core.tasks import enqueue
 from villages.models import Region
 
-from .periods import format_period, parse_period
+from .periods import add_months, format_period, parse_period
 from .selectors import villages_in
-from .services import arrears, billing, reminders
+from .services import arrears, billing, partitions, reminders
 
 
 @shared_task(name="contributions.bills_generate")
@@ -51,6 +51,8 @@ def bills_generate_month(period: str | None = None) -> dict:
     one they are a plain group and the progress sweeps pick up the figures."""
     day = parse_period(period) if period else timezone.localdate().replace(day=1)
     month = format_period(day)
+    # This month's partition of bill lines and, ahead of time, next month's.
+    partitions.bill_line_partitions_ensure([day, add_months(day, 1)])
     regencies = billing.regencies_to_bill(period=day)
     header = group(bills_generate_regency.si(month, pk) for pk in regencies)
     if current_app.conf.task_always_eager or not isinstance(current_app.backend, DisabledBackend):

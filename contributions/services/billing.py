@@ -66,6 +66,7 @@ from ..models import (
 from ..periods import add_months, billing_start, due_date, periods_to_bill
 from ..rates import RateTable, Terms
 from ..selectors import enrollments_billable, villages_in
+from .partitions import bill_line_partitions_ensure
 from .penalties import bill_penalties_charge
 from .prices import prices_for
 
@@ -369,7 +370,6 @@ def _bills_insert(period: datetime.date, cursor) -> int:
     return cursor.rowcount
 
 
-@transaction.atomic
 def bills_generate(
     *,
     period: datetime.date,
@@ -380,6 +380,12 @@ def bills_generate(
 
     ``on_progress(done, total)``, if given, follows the new lines as they are written."""
     _check_billed_month(period)
+    bill_line_partitions_ensure([period])  # before the month's transaction (partitions.py)
+    return _generate(period, villages, on_progress)
+
+
+@transaction.atomic
+def _generate(period, villages, on_progress) -> GenerationResult:
     result = GenerationResult(period)
     enrollments = enrollments_billable(period)
     if villages is not None:
@@ -580,7 +586,9 @@ def bills_generate_for_enrollment(*, enrollment_id: int) -> int:
         "regency_id", flat=True
     )[0]
     added = 0
-    for period in periods_to_bill(enrollment):
+    periods = list(periods_to_bill(enrollment))
+    bill_line_partitions_ensure(periods)
+    for period in periods:
         result = GenerationResult(period)
         _lines_add(
             period,

@@ -168,12 +168,14 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
     from contributions.models import Bill, BillLine, BillStatus, Price
     from contributions.periods import due_date
     from contributions.rates import RateTable
+    from contributions.services.partitions import bill_line_partitions_ensure
     from contributions.services.prices import prices_for
     from members.models import Enrollment, Member, Program
 
     groups = Enrollment.objects.filter(status="active").values(*_TERM_VALUES).distinct().order_by()
     terms = [_terms_of(g) for g in groups]
     price_ids = [p.pk for p in prices_for(period, RateTable.for_month(period), terms).values()]
+    bill_line_partitions_ensure([period])  # the month's partition, as generation has it
     ops = connection.ops
     day = ops.adapt_datefield_value(period)
     now = ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC))

@@ -5,7 +5,7 @@
 - ``enrollment_ended``: its lines on unpaid bills of later months go, in the same
   transaction.
 - ``enrollment_pricer``: an enrollment's monthly price from the rate schedule in force.
-- ``member_arrears`` / ``members_in_arrears``: members' arrears from the overdue bills.
+- ``enrollment_arrears`` / ``members_in_arrears``: members' arrears from the overdue bills.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def connect() -> None:
         unbill_ended_enrollment, dispatch_uid="contributions.unbill_ended_enrollment"
     )
     member_signals.enrollment_pricer.answer(enrollment_pricer)
-    member_signals.member_arrears.answer(selectors.member_arrears)
+    member_signals.enrollment_arrears.answer(selectors.enrollment_arrears)
     member_signals.members_in_arrears.answer(selectors.members_in_arrears)
 
 

@@ -110,31 +110,18 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
     )
 
 
-def member_arrears(members) -> list:
-    """Set ``arrears_months`` and ``arrears_amount`` (overdue bills) on each of ``members``
-    (a page of them) from one grouped query; returns them as a list.
+def enrollment_arrears(enrollment_ids) -> list[tuple[int, datetime.date, int]]:
+    """``(enrollment, period, rupiah)`` for each month these enrollments have lines on
+    overdue bills, from one query (members asks it for a page of members).
 
-    Asked for per page, not annotated on the list's query: PostgreSQL computes a select
-    list's subqueries for every row up to the page's end, so page 100 of a regency's
-    members would sum the arrears of 50,000."""
-    members = list(members)
-    if not members:
-        return members
-    found = {
-        row["member"]: row
-        for row in BillLine.objects.filter(
-            enrollment__member__in=[member.pk for member in members],
-            bill__status=BillStatus.OVERDUE,
-        )
-        .values(member=F("enrollment__member"))
-        .annotate(months=Count("period", distinct=True), amount=Sum("amount"))
+    By the enrollments' own ids, which each month's unique ``(enrollment, period)`` index
+    finds: asked by member, PostgreSQL scanned the enrollments to find the page's."""
+    return list(
+        BillLine.objects.filter(enrollment_id__in=enrollment_ids, bill__status=BillStatus.OVERDUE)
+        .values_list("enrollment_id", "period")
+        .annotate(amount=Sum("amount"))
         .order_by()
-    }
-    for member in members:
-        row = found.get(member.pk)
-        member.arrears_months = row["months"] if row else 0
-        member.arrears_amount = row["amount"] if row else 0
-    return members
+    )
 
 
 def members_in_arrears():

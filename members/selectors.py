@@ -1,5 +1,7 @@
 """Reads of members, with what their API bodies need already joined."""
 
+from collections import defaultdict
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from jamsostek.accounts.models import Role
@@ -47,8 +49,28 @@ def member_roles(member: Member) -> list[MemberRole]:
 
 def members_with_arrears(members) -> list[Member]:
     """``members`` (a page, or one) as a list, each with ``arrears_months`` and
-    ``arrears_amount`` (months and rupiah of its lines on overdue bills), in one query."""
-    return signals.member_arrears(members)
+    ``arrears_amount`` (the months and rupiah of its lines on overdue bills), in one query.
+
+    Asked per page, not annotated on the list's query: PostgreSQL computes a select
+    list's subqueries for every row up to the page's end."""
+    members = list(members)
+    owner = {}
+    for member in members:
+        member.arrears_months, member.arrears_amount = 0, 0
+        enrollments = getattr(member, _ENROLLMENTS, None)
+        if enrollments is None:
+            enrollments = list(member.enrollments.all())
+        owner.update({enrollment.pk: member for enrollment in enrollments})
+    if not owner:
+        return members
+    months = defaultdict(set)
+    for enrollment_id, period, amount in signals.enrollment_arrears(list(owner)):
+        member = owner[enrollment_id]
+        months[member.pk].add(period)
+        member.arrears_amount += amount
+    for member in members:
+        member.arrears_months = len(months[member.pk])
+    return members
 
 
 def filter_in_arrears(queryset: QuerySet[Member], value: bool) -> QuerySet[Member]:

@@ -20,9 +20,8 @@ bills):
     ``price(enrollment)`` is ``{"detail": {program: {"employer", "worker", "normal",
     "relief"}}, "relief": {"id", "name", "percent_off", "source"} | None}`` at the rates
     and reliefs of ``day``'s month, or None when no rate is in force.
-``member_arrears(members) -> list``
-    The members (a page) with ``arrears_months`` and ``arrears_amount`` set (overdue
-    bills), from one query.
+``enrollment_arrears(enrollment_ids) -> [(enrollment_id, period, rupiah)]``
+    Each month these enrollments have lines on overdue bills, from one query.
 ``members_in_arrears() -> Q``
     A filter on members keeping those on an overdue bill.
 """
@@ -35,5 +34,5 @@ enrollment_activated = Signal()
 enrollment_ended = Signal()
 
 enrollment_pricer = Hook("members.enrollment_pricer")
-member_arrears = Hook("members.member_arrears")
+enrollment_arrears = Hook("members.enrollment_arrears")
 members_in_arrears = Hook("members.members_in_arrears")

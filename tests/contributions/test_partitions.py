@@ -13,6 +13,7 @@ from contributions.periods import add_months
 from contributions.services.partitions import bill_line_partitions_ensure, partition_name
 from members.models import Status
 from tests.conftest import KWAYANGAN
+from tests.contributions.test_race import committed_basics
 from tests.factories import MemberFactory
 
 from .helpers import generate
@@ -25,6 +26,12 @@ pytestmark = [
     # Partitions are made outside any transaction: these tests commit, as the jobs do.
     pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def basics(transactional_db) -> None:
+    """The regions and rates, reloaded when an earlier transactional test flushed them."""
+    committed_basics()
 
 
 def without_partition(month: datetime.date) -> None:

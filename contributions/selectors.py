@@ -115,9 +115,23 @@ def enrollment_arrears(enrollment_ids) -> list[tuple[int, datetime.date, int]]:
     overdue bills, from one query (members asks it for a page of members).
 
     By the enrollments' own ids, which each month's unique ``(enrollment, period)`` index
-    finds: asked by member, PostgreSQL scanned the enrollments to find the page's."""
+    finds (asked by member, PostgreSQL scanned the enrollments for the page's), and from
+    the oldest overdue month of their villages on: a member's lines are on its village's
+    bills (a member never changes village), and PostgreSQL then probes only the monthly
+    partitions from that month on, so a page costs what its arrears are, not what the
+    history is. No overdue bill there: no month, no line."""
+    villages = Enrollment.objects.filter(pk__in=enrollment_ids).values("member__village_id")
+    oldest = (
+        Bill.objects.filter(status=BillStatus.OVERDUE, village_id__in=villages)
+        .order_by("period")
+        .values("period")[:1]
+    )
     return list(
-        BillLine.objects.filter(enrollment_id__in=enrollment_ids, bill__status=BillStatus.OVERDUE)
+        BillLine.objects.filter(
+            enrollment_id__in=enrollment_ids,
+            bill__status=BillStatus.OVERDUE,
+            period__gte=Subquery(oldest),
+        )
         .values_list("enrollment_id", "period")
         .annotate(amount=Sum("amount"))
         .order_by()

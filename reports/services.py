@@ -19,7 +19,7 @@ from .selectors import villages_with_activity
 # Villages per transaction: on PostgreSQL a province is one chunk, the nation nine; each
 # is a few grouped statements over the chunk's rows, so fewer, larger chunks cost the
 # database less. SQLite takes at most 32,766 parameters a statement, and a chunk's ids
-# appear in six subqueries.
+# appear in five of a chunk's statements and subqueries.
 CHUNK = 10_000
 SQLITE_CHUNK = 2_000
 

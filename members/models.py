@@ -75,8 +75,9 @@ class EndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Program.values builds its list on every read: a list page reads it per enrollment.
-_PROGRAMS = tuple(Program.values)
+# The programs, each a boolean column of Enrollment, in the schedule's order (Program.values
+# builds its list on every read, and a list page reads it per enrollment).
+PROGRAM_FLAGS = tuple(Program.values)
 
 OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
 
@@ -84,7 +85,7 @@ OPEN_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.ACTIVE, Status.LAPSED]
 def programs_of(flags: dict[str, bool]) -> list[str]:
     """The programs an enrollment takes, in the schedule's order, from its ``jkk``, ``jkm``,
     ``jht`` and ``jp`` flags (one boolean column each)."""
-    return [program for program in _PROGRAMS if flags.get(program)]
+    return [program for program in PROGRAM_FLAGS if flags.get(program)]
 
 
 class Member(models.Model):
@@ -270,7 +271,7 @@ class Enrollment(models.Model):
 
     @property
     def programs(self) -> list[str]:
-        return programs_of({p: getattr(self, p) for p in _PROGRAMS})
+        return programs_of({p: getattr(self, p) for p in PROGRAM_FLAGS})
 
     @property
     def is_open(self) -> bool:

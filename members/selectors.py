@@ -1,6 +1,7 @@
 """Reads of members, with what their API bodies need already joined."""
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -11,12 +12,14 @@ from jamsostek.core.scoping import scope_queryset
 from . import signals
 from .models import (
     OPEN_STATUSES,
+    PROGRAM_FLAGS,
     Enrollment,
     ImportJob,
     Member,
     MemberEvent,
     MemberRole,
     Status,
+    programs_of,
 )
 
 
@@ -47,6 +50,78 @@ def member_roles(member: Member) -> list[MemberRole]:
     return roles if roles is not None else list(member.roles.order_by("pk"))
 
 
+# --- the list's page as rows ----------------------------------------------------------------
+# A page of 500 members read as models made about 2,000 instances (members, their villages,
+# roles and enrollments), a third of the page's time. The list reads plain rows instead,
+# with the models' attribute names (what its serializers read), in the same three queries.
+
+_MEMBER_COLUMNS = (
+    "id",
+    "village_id",
+    "nik",
+    "full_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "occupation",
+    "is_perisai",
+    "created_at",
+    "updated_at",
+)
+_ROLE_COLUMNS = ("member_id", "category", "position", "term_start", "term_end", "ended_on")
+_ENROLLMENT_COLUMNS = (
+    "id",
+    "member_id",
+    "status",
+    "segment",
+    *PROGRAM_FLAGS,
+    "declared_income",
+    "wage",
+    "risk_class",
+    "funding_source",
+    "kpj_number",
+    "effective_from",
+    "ended_on",
+    "end_reason",
+)
+
+
+def member_rows(queryset: QuerySet[Member]) -> QuerySet:
+    """``queryset``'s members as lazy tuples, for a paginator to count and slice; a page of
+    them becomes rows with ``member_page``."""
+    return queryset.prefetch_related(None).values_list(
+        *_MEMBER_COLUMNS, "village__code", "village__name"
+    )
+
+
+def member_page(values) -> list[SimpleNamespace]:
+    """The members of ``values`` (a page of ``member_rows``) as rows a member serializer
+    reads like models: ``village.code``, ``role_list``, ``enrollment_list`` (newest first),
+    each enrollment with its ``programs`` and its ``member``. Two more queries."""
+    members = []
+    villages: dict[str, SimpleNamespace] = {}
+    for *columns, code, name in values:
+        village = villages.get(code)
+        if village is None:
+            village = villages[code] = SimpleNamespace(code=code, name=name)
+        member = SimpleNamespace(**dict(zip(_MEMBER_COLUMNS, columns, strict=True)))
+        member.village = village
+        member.role_list, member.enrollment_list = [], []
+        members.append(member)
+    by_id = {member.id: member for member in members}
+    if not by_id:
+        return members
+    for row in MemberRole.objects.filter(member_id__in=by_id).order_by("pk").values(*_ROLE_COLUMNS):
+        by_id[row.pop("member_id")].role_list.append(SimpleNamespace(**row))
+    for row in (
+        Enrollment.objects.filter(member_id__in=by_id).order_by("-pk").values(*_ENROLLMENT_COLUMNS)
+    ):
+        member = by_id[row.pop("member_id")]
+        enrollment = SimpleNamespace(**row, member=member, programs=programs_of(row))
+        member.enrollment_list.append(enrollment)
+    return members
+
+
 def members_with_arrears(members) -> list[Member]:
     """``members`` (a page, or one) as a list, each with ``arrears_months`` and
     ``arrears_amount`` (the months and rupiah of its lines on overdue bills), in one query.
@@ -60,16 +135,18 @@ def members_with_arrears(members) -> list[Member]:
         enrollments = getattr(member, _ENROLLMENTS, None)
         if enrollments is None:
             enrollments = list(member.enrollments.all())
-        owner.update({enrollment.pk: member for enrollment in enrollments})
+        owner.update({enrollment.id: member for enrollment in enrollments})
     if not owner:
         return members
     months = defaultdict(set)
-    for enrollment_id, period, amount in signals.enrollment_arrears(list(owner)):
+    for enrollment_id, period, amount in signals.enrollment_arrears(
+        list(owner), {member.village_id for member in members}
+    ):
         member = owner[enrollment_id]
-        months[member.pk].add(period)
+        months[member.id].add(period)
         member.arrears_amount += amount
     for member in members:
-        member.arrears_months = len(months[member.pk])
+        member.arrears_months = len(months[member.id])
     return members
 
 

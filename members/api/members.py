@@ -342,9 +342,12 @@ class MemberViewSet(
         return MemberDetailSerializer
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        members = selectors.members_with_arrears(queryset if page is None else page)
+        # Rows, not models: see selectors.member_page.
+        rows = selectors.member_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        members = selectors.members_with_arrears(
+            selectors.member_page(rows if page is None else page)
+        )
         data = self.get_serializer(members, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 

@@ -8,13 +8,15 @@ from freezegun import freeze_time
 from rest_framework import serializers
 
 from contributions.api.bills import BillSerializer
+from contributions.models import Bill
 from contributions.selectors import bills_for
+from contributions.services.arrears import arrears_rules_apply
 from members import signals
 from members.api.members import MemberSerializer
 from members.models import Status
-from members.selectors import members_for
+from members.selectors import members_for, members_with_arrears
 from tests.conftest import BLACANAN
-from tests.contributions.helpers import generate, member_covered, pu_terms
+from tests.contributions.helpers import generate, member_covered, pay, pu_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,42 @@ def test_bill_and_member_lists_render_as_drf_renders_them(admin):
     assert [list(row) for row in fast_members] == [
         list(row) for row in drf_body(MemberSerializer, members, context)
     ]
+
+
+def test_the_member_list_page_is_drf_s_body_of_the_members_as_models(api, admin):
+    # Given members of several kinds (one ended in January), two of them with roles, and
+    # January and February 2025 billed; January paid, February's BPU bills past due (PU bills
+    # fall due later)
+    with freeze_time("2025-01-02 03:00:00"):
+        member_covered(admin)
+        member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+        member_covered(admin, village=BLACANAN, category="linmas")
+        member_covered(admin, status=Status.DRAFT)
+        generate("2025-01")
+    with freeze_time("2025-01-10 03:00:00"):
+        for bill in Bill.objects.filter(period="2025-01-01"):
+            pay(admin, bill)
+    with freeze_time("2025-02-02 03:00:00"):
+        member_covered(admin, status=Status.ENDED, ended_on="2025-01-31")
+        generate("2025-02")
+    with freeze_time("2025-03-01 03:00:00"):
+        assert arrears_rules_apply().overdue == 2
+
+        # When the list is asked for (it reads rows, not models)
+        page = api(admin).get("/api/v1/members/", {"page_size": 500}).json()["results"]
+
+        # Then each body is what DRF renders for the member read as a model
+        members = members_with_arrears(members_for(admin))
+        context = {"price": signals.enrollment_pricer(timezone.localdate())}
+    assert page == drf_body(MemberSerializer, members, context)
+    assert [list(row) for row in page] == [
+        list(row) for row in drf_body(MemberSerializer, members, context)
+    ]
+    assert sorted(row["enrollment"]["arrears_months"] for row in page if row["enrollment"]) == [
+        0,
+        0,
+        0,
+        1,
+        1,
+    ]
+    assert sum(len(row["roles"]) for row in page) >= 2

@@ -124,9 +124,9 @@ def enrollment_arrears(enrollment_ids, village_ids) -> list[tuple[int, datetime.
     there: no line read."""
     return list(
         BillLine.objects.filter(
-            enrollment_id__in=enrollment_ids,
+            enrollment_id__any=enrollment_ids,
             bill__status=BillStatus.OVERDUE,
-            bill__village_id__in=village_ids,
+            bill__village_id__any=village_ids,
             period=F("bill__period"),
         )
         .values_list("enrollment_id", "period")

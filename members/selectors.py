@@ -111,10 +111,12 @@ def member_page(values) -> list[SimpleNamespace]:
     by_id = {member.id: member for member in members}
     if not by_id:
         return members
-    for row in MemberRole.objects.filter(member_id__in=by_id).order_by("pk").values(*_ROLE_COLUMNS):
+    for row in (
+        MemberRole.objects.filter(member_id__any=by_id).order_by("pk").values(*_ROLE_COLUMNS)
+    ):
         by_id[row.pop("member_id")].role_list.append(SimpleNamespace(**row))
     for row in (
-        Enrollment.objects.filter(member_id__in=by_id).order_by("-pk").values(*_ENROLLMENT_COLUMNS)
+        Enrollment.objects.filter(member_id__any=by_id).order_by("-pk").values(*_ENROLLMENT_COLUMNS)
     ):
         member = by_id[row.pop("member_id")]
         enrollment = SimpleNamespace(**row, member=member, programs=programs_of(row))

@@ -11,14 +11,16 @@ DRF would give. Whatever the plan does not cover goes through DRF's path for tha
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Manager
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 
 def _chain(attrs: list[str]) -> Callable[[Any], Any]:
@@ -48,6 +50,8 @@ def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, 
         )
         read = _chain(field.source_attrs) if simple else field.get_attribute
         render = field.to_representation
+        if type(field) is serializers.DateTimeField:
+            render = _iso_datetime(field)
         if (
             isinstance(field, serializers.Serializer)
             and type(field).to_representation is serializers.Serializer.to_representation
@@ -55,6 +59,24 @@ def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, 
             render = _nested(_plan(field))
         plan.append((field.field_name, read, render, field))
     return plan
+
+
+def _iso_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 rendering of an aware datetime, with the field's time zone looked up
+    once per list instead of per value (DRF asks asgiref's locals each time: 5 ms of a page
+    of 500 members). Anything else goes to the field itself."""
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if zone is None or output is None or output.lower() != ISO_8601:
+        return field.to_representation
+
+    def render(value):
+        if not isinstance(value, datetime.datetime) or value.utcoffset() is None:
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
 
 
 def _nested(plan) -> Callable[[Any], dict]:

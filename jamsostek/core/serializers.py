@@ -4,60 +4,61 @@ DRF's ``Serializer.to_representation`` asks every field of every row for its att
 through ``fields.get_attribute`` (a walk that tries mapping lookups, callables, managers and
 defaults) before the field renders it: for a page of 500 bills that walk was most of the
 time the page took. :class:`FastListSerializer` plans each field once per list instead —
-an attribute chain read with ``getattr`` for plain fields, the field's own method for the
-rest — and renders each value with the field's own ``to_representation``, so a body is what
-DRF would give. Whatever the plan does not cover goes through DRF's path for that field.
+an ``attrgetter`` for plain fields, the field's own method for the rest — and renders each
+value with the field's own ``to_representation``, or with what that method does written
+out (``str``, ``int``, ISO dates with the time zone resolved once), so a body is what DRF
+would give (tests/core/test_fast_lists.py holds them equal). Whatever the plan does not
+cover goes through DRF's path for that field.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Manager
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.settings import api_settings
 
-
-def _chain(attrs: list[str]) -> Callable[[Any], Any]:
-    def read(instance):
-        for attr in attrs:
-            instance = getattr(instance, attr)
-        return instance
-
-    return read
+# DRF's own to_representation of these field types, exactly: str(value), int(value).
+_PLAIN = {serializers.CharField: str, serializers.IntegerField: int}
 
 
-def _plan(child: serializers.Serializer) -> list[tuple[str, Callable, Callable, Any]]:
-    """``(name, read, render, field)`` for each readable field: ``read(instance)`` gives the
-    attribute (or raises, and DRF's path is taken for that field). A nested serializer's
+def _plan(child: serializers.Serializer) -> list[tuple[str, Any, Callable, Any, bool]]:
+    """``(name, read, render, field, related)`` for each readable field: ``read(instance)``
+    gives the attribute (or raises, and DRF's path is taken for that field), or ``read`` is
+    None and the field renders the instance itself (a method field). A nested serializer's
     rows render through a plan of their own; a nested list of FastListSerializer keeps its
     plan for every row."""
     plan = []
     for field in child._readable_fields:
         if isinstance(field, serializers.SerializerMethodField):
             method = getattr(child, field.method_name)
-            plan.append((field.field_name, lambda i: i, lambda v, m=method: m(v), field))
+            plan.append((field.field_name, None, method, field, False))
             continue
         simple = (
             field.source_attrs
             and field.source != "*"
             and type(field).get_attribute is Field.get_attribute
         )
-        read = _chain(field.source_attrs) if simple else field.get_attribute
-        render = field.to_representation
+        read = attrgetter(".".join(field.source_attrs)) if simple else field.get_attribute
+        render = _PLAIN.get(type(field)) or field.to_representation
         if type(field) is serializers.DateTimeField:
             render = _iso_datetime(field)
-        if (
+        elif type(field) is serializers.DateField:
+            render = _iso_date(field)
+        elif (
             isinstance(field, serializers.Serializer)
             and type(field).to_representation is serializers.Serializer.to_representation
         ):
             render = _nested(_plan(field))
-        plan.append((field.field_name, read, render, field))
+        related = isinstance(field, RelatedField)
+        plan.append((field.field_name, read, render, field, related))
     return plan
 
 
@@ -79,13 +80,27 @@ def _iso_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
     return render
 
 
+def _iso_date(field: serializers.DateField) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 rendering of a date; anything but a date goes to the field itself."""
+    output = getattr(field, "format", api_settings.DATE_FORMAT)
+    if output is None or output.lower() != ISO_8601:
+        return field.to_representation
+    date = datetime.date
+    return lambda value: (
+        value.isoformat() if type(value) is date else field.to_representation(value)
+    )
+
+
 def _nested(plan) -> Callable[[Any], dict]:
     return lambda instance: _row(instance, plan)
 
 
 def _row(instance, plan) -> dict:
     row = {}
-    for name, read, render, field in plan:
+    for name, read, render, field, related in plan:
+        if read is None:  # a method field, given the instance (never None) as DRF gives it
+            row[name] = render(instance)
+            continue
         try:
             value = read(instance)
             if callable(value) and not isinstance(value, Manager):
@@ -95,8 +110,10 @@ def _row(instance, plan) -> dict:
                 value = field.get_attribute(instance)
             except SkipField:
                 continue
-        check = value.pk if isinstance(value, PKOnlyObject) else value
-        row[name] = None if check is None else render(value)
+        if related and isinstance(value, PKOnlyObject):
+            row[name] = None if value.pk is None else render(value)
+        else:
+            row[name] = None if value is None else render(value)
     return row
 
 

@@ -313,7 +313,7 @@ def _bare_view(model, scope):
     return view
 
 
-def pages_per_second(client, path: str, pages: int = 6, runs: int = 3) -> tuple[float, object]:
+def pages_per_second(client, path: str, pages: int = 6, runs: int = 5) -> tuple[float, object]:
     """Pages of ``path`` (1 … pages) a second, the best of ``runs``; and the queries of a
     page (one number if every page made as many, else each count seen)."""
     from django.db import connection

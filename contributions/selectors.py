@@ -110,24 +110,35 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
     )
 
 
-def enrollment_arrears(enrollment_ids, village_ids) -> list[tuple[int, datetime.date, int]]:
-    """``(enrollment, period, rupiah)`` for each month these enrollments, of members of
-    ``village_ids``, have lines on overdue bills, from one query (members asks it for a
-    page of members).
+def enrollment_arrears(villages: dict[int, int]) -> list[tuple[int, datetime.date, int]]:
+    """``(enrollment, period, rupiah)`` for each month the enrollments of ``villages``
+    (``{enrollment: its member's village}``) have lines on overdue bills, in two queries
+    (members asks it for a page of members).
 
-    It starts from the overdue bills of those villages (a member never changes village)
-    and reads each bill's lines in its own month's partition only: ``period`` equal to the
-    bill's lets PostgreSQL prune the partitions per bill as it runs. A page costs what its
-    villages' arrears are, not what the history is: 0.8 ms for a province page with 24
-    overdue bills in 4 months, where probing the page's 500 enrollments in every month
-    took 18 ms, and finding the oldest overdue month first 31 ms more. No overdue bill
-    there: no line read."""
+    First the overdue bills of those villages (a member never changes village), then the
+    lines on them of the enrollments of the villages that have one, in those bills' months
+    only: given the months as values, PostgreSQL reads only those months' partitions. A
+    page costs what its villages owe, not how long the history is.
+    - As one query (each bill's lines in its own month's partition, pruned as it ran), the
+      planner priced every bill as probing every month and chose to scan all the bills in
+      parallel: 60 ms for a province page after 18 months, where the bills' index gives
+      them in 0.1 ms.
+    - Probing all the page's 500 enrollments in every month instead took 18 ms at 17
+      months, and grew by a month's partition each month.
+    The lines are asked for even when no bill is overdue (no bill has id 0): a page costs
+    the same queries with arrears or without."""
+    bill_ids, periods, owing = set(), set(), set()
+    for bill_id, period, village_id in Bill.objects.filter(
+        status=BillStatus.OVERDUE, village_id__any=set(villages.values())
+    ).values_list("id", "period", "village_id"):
+        bill_ids.add(bill_id)
+        periods.add(period)
+        owing.add(village_id)
+    enrollments = [pk for pk, village_id in villages.items() if village_id in owing]
+    months = {"period__in": periods} if periods else {}
     return list(
         BillLine.objects.filter(
-            enrollment_id__any=enrollment_ids,
-            bill__status=BillStatus.OVERDUE,
-            bill__village_id__any=village_ids,
-            period=F("bill__period"),
+            bill_id__any=bill_ids or {0}, enrollment_id__any=enrollments or {0}, **months
         )
         .values_list("enrollment_id", "period")
         .annotate(amount=Sum("amount"))

@@ -127,24 +127,25 @@ def member_page(values) -> list[SimpleNamespace]:
 
 def members_with_arrears(members) -> list[Member]:
     """``members`` (a page, or one) as a list, each with ``arrears_months`` and
-    ``arrears_amount`` (the months and rupiah of its lines on overdue bills), in one query.
+    ``arrears_amount`` (the months and rupiah of its lines on overdue bills), in two
+    queries whatever the page holds (``enrollment_arrears``).
 
     Asked per page, not annotated on the list's query: PostgreSQL computes a select
     list's subqueries for every row up to the page's end."""
     members = list(members)
-    owner = {}
+    owner, villages = {}, {}
     for member in members:
         member.arrears_months, member.arrears_amount = 0, 0
         enrollments = getattr(member, _ENROLLMENTS, None)
         if enrollments is None:
             enrollments = list(member.enrollments.all())
-        owner.update({enrollment.id: member for enrollment in enrollments})
+        for enrollment in enrollments:
+            owner[enrollment.id] = member
+            villages[enrollment.id] = member.village_id
     if not owner:
         return members
     months = defaultdict(set)
-    for enrollment_id, period, amount in signals.enrollment_arrears(
-        list(owner), {member.village_id for member in members}
-    ):
+    for enrollment_id, period, amount in signals.enrollment_arrears(villages):
         member = owner[enrollment_id]
         months[member.id].add(period)
         member.arrears_amount += amount

@@ -20,9 +20,9 @@ bills):
     ``price(enrollment)`` is ``{"detail": {program: {"employer", "worker", "normal",
     "relief"}}, "relief": {"id", "name", "percent_off", "source"} | None}`` at the rates
     and reliefs of ``day``'s month, or None when no rate is in force.
-``enrollment_arrears(enrollment_ids, village_ids) -> [(enrollment_id, period, rupiah)]``
-    Each month these enrollments (of members of ``village_ids``) have lines on overdue
-    bills, from one query.
+``enrollment_arrears({enrollment_id: village_id}) -> [(enrollment_id, period, rupiah)]``
+    Each month these enrollments (their members of those villages) have lines on overdue
+    bills, in two queries.
 ``members_in_arrears() -> Q``
     A filter on members keeping those on an overdue bill.
 """

@@ -348,10 +348,10 @@ def _bare_member_reads_view(scope):
     name and the count, their roles, their enrollments and their months on overdue bills,
     each as ``values()``, nested by member into JSON. What the database does for the API's
     page, without DRF, models or pricing."""
-    from django.db.models import F, Sum
+    from django.db.models import Sum
     from django.http import JsonResponse
 
-    from contributions.models import BillLine
+    from contributions.models import Bill, BillLine
     from members.models import Enrollment, Member, MemberRole
 
     def view(request):
@@ -380,12 +380,21 @@ def _bare_member_reads_view(scope):
             by_id[enrollment["member_id"]]["enrollments"].append(enrollment)
             owner[enrollment["id"]] = enrollment
             enrollment["arrears"] = []
+        overdue = Bill.objects.filter(
+            status="overdue", village_id__in={row["village_id"] for row in rows}
+        ).values("id", "period", "village_id")
+        bills = {bill["id"]: bill for bill in overdue}
+        owing = {bill["village_id"] for bill in bills.values()}
         for line in (
             BillLine.objects.filter(
-                enrollment_id__in=owner,
-                bill__status="overdue",
-                bill__village_id__in={row["village_id"] for row in rows},
-                period=F("bill__period"),
+                bill_id__in=bills or [0],
+                enrollment_id__in=[
+                    pk
+                    for pk, enrollment in owner.items()
+                    if by_id[enrollment["member_id"]]["village_id"] in owing
+                ]
+                or [0],
+                period__in={bill["period"] for bill in bills.values()} or [FIRST_MONTH],
             )
             .values("enrollment_id", "period")
             .annotate(amount=Sum("amount"))

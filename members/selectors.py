@@ -54,7 +54,8 @@ def member_roles(member: Member) -> list[MemberRole]:
 # --- the list's page as rows ----------------------------------------------------------------
 # A page of 500 members read as models made about 2,000 instances (members, their villages,
 # roles and enrollments), a third of the page's time. The list reads plain rows instead,
-# with the models' attribute names (what its serializers read), in the same three queries.
+# with the models' attribute names (what its serializers read): the members, then their
+# villages, roles and enrollments by id.
 
 _MEMBER_COLUMNS = (
     "id",

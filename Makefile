@@ -67,11 +67,11 @@ bench: setup ## print performance figures and their ratios to raw SQL (see tests
 	$(PY) tests/bench/run.py
 
 # The schema's examples: the API tests run in one process and the richest answer (and JSON
-# request) seen for each operation and status is written to jamsostek/openapi_examples.json,
+# request) seen for each operation and status is written to jamsostek/core/openapi_examples.json,
 # which the schema serves. Rerun after an answer's shape changes (tests/api/test_examples.py
 # says when).
-examples: setup ## record the schema's examples from the API tests (jamsostek/openapi_examples.json)
-	RECORD_EXAMPLES=jamsostek/openapi_examples.json PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -p no:cacheprovider -n 0 -q -m "not browser and not worker" tests/api tests/members tests/contributions tests/reports tests/villages tests/core
+examples: setup ## record the schema's examples from the API tests (jamsostek/core/openapi_examples.json)
+	RECORD_EXAMPLES=jamsostek/core/openapi_examples.json PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -p no:cacheprovider -n 0 -q -m "not browser and not worker" tests/api tests/members tests/contributions tests/reports tests/villages tests/core
 
 # Against a running `make run` (same HOST and PORT): PNGs of the pages listed at the top of
 # tests/browser/screenshots.py, logged in as demo users. Needs Debian's chromium and

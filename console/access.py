@@ -1,4 +1,4 @@
-"""Who may open which page: the roles of jamsostek.accounts, as the API grants them."""
+"""Who may open which page: the roles of accounts, as the API grants them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 
 EDITORS = (Role.VILLAGE_OPERATOR, Role.ADMIN)
 AUDITORS = (Role.PMD_AUDITOR, Role.ADMIN)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import MeView, TokenObtainView, TokenRefreshView, UserViewSet
 from contributions.api import (
     ArrearsViewSet,
     BillViewSet,
@@ -13,7 +14,6 @@ from contributions.api import (
     RateViewSet,
     ReliefViewSet,
 )
-from jamsostek.accounts.api import MeView, TokenObtainView, TokenRefreshView, UserViewSet
 from jamsostek.core.health import healthz
 from jamsostek.core.schema import ApiRootView
 from members.api import ImportJobViewSet, MemberViewSet

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from jamsostek.core.choices import Category
 from villages import rules as village_rules
 

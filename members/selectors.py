@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from jamsostek.core.cache import fail_open_cache as cache
 from jamsostek.core.scoping import scope_queryset
 from villages.models import Region

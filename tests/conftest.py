@@ -20,7 +20,7 @@ import freezegun
 import pytest
 from rest_framework.test import APIClient
 
-from jamsostek.accounts.models import Role, User
+from accounts.models import Role, User
 from villages.models import Region
 
 # freezegun swaps the time functions in every loaded module that is not on its ignore list,

@@ -19,21 +19,30 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     ("jamsostek.core",),
     ("villages",),
-    ("jamsostek.accounts",),
+    ("accounts",),
     ("members",),
     ("contributions",),
     ("reports",),
     ("console",),
+    ("demo",),  # the demo data that seeds every app
     (
         "jamsostek",  # the package itself: it starts the Celery app
         "jamsostek.celery",
-        "jamsostek.demo",
         "jamsostek.settings",
         "jamsostek.urls",
         "jamsostek.wsgi",
     ),
 ]
-PACKAGES = ["jamsostek", "villages", "members", "contributions", "reports", "console"]
+PACKAGES = [
+    "jamsostek",
+    "villages",
+    "accounts",
+    "members",
+    "contributions",
+    "reports",
+    "console",
+    "demo",
+]
 
 
 def _module_name(path: Path) -> str:
@@ -191,11 +200,11 @@ def test_imports_sit_at_the_top_but_for_an_app_loading_its_receivers():
     [
         ("jamsostek.core.scoping", "jamsostek.core"),
         ("villages.models", "villages"),
-        ("jamsostek.accounts.models", "jamsostek.accounts"),
+        ("accounts.models", "accounts"),
         ("members.models", "members"),
         ("reports.api", "reports"),
         ("jamsostek.urls", "jamsostek"),
-        ("jamsostek.demo.seed", "jamsostek"),
+        ("demo.seed", "demo"),
     ],
 )
 def test_the_walker_places_modules_in_their_layers(module, layer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import KWAYANGAN, MEDONO
 from tests.contributions.helpers import member_covered
 from tests.factories import BillFactory

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext as _
 
-from jamsostek.accounts.api import LoginFailureThrottle
+from accounts.api import LoginFailureThrottle
 
 
 class LoginView(auth_views.LoginView):

@@ -12,17 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.api import UserFilter, UserSerializer
+from accounts.models import Role
+from accounts.rules import grantable_roles
+from accounts.selectors import users_for
+from accounts.services import user_create
 from contributions import selectors as money
 from contributions.api.budgets import BudgetFilter, BudgetSerializer, BudgetUpdateSerializer
 from contributions.api.claims import ClaimSerializer
 from contributions.models import Benefit
 from contributions.services.budgets import budget_create, budget_update
 from contributions.services.claims import claim_record
-from jamsostek.accounts.api import UserFilter, UserSerializer
-from jamsostek.accounts.models import Role
-from jamsostek.accounts.rules import grantable_roles
-from jamsostek.accounts.selectors import users_for
-from jamsostek.accounts.services import user_create
 from jamsostek.core.choices import SEAT_CATEGORIES
 from members.models import FundingSource
 from villages.api import VillageSerializer

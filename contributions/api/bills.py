@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from jamsostek.core.choices import Level
 from jamsostek.core.filters import UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles

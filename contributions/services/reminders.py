@@ -34,7 +34,7 @@ from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jamsostek.accounts.models import Role, User
+from accounts.models import Role, User
 from jamsostek.core.money import format_rupiah
 from members.models import MemberRole
 

@@ -118,7 +118,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 # fails when an example no longer fits its schema), and for an error status no test produced,
 # a typical body of that status.
 
-EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "openapi_examples.json"
+EXAMPLES_FILE = Path(__file__).resolve().parent / "openapi_examples.json"
 
 
 def _error(code: str, detail: str, attr: str | None = None, kind: str = "client_error") -> dict:

@@ -48,13 +48,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "jamsostek.core",
-    "jamsostek.accounts",
+    "accounts",
     "villages",
     "members",
     "contributions",
     "reports",
     "console",
-    "jamsostek.demo",
+    "demo",
 ]
 
 # The largest body the service reads: JSON up to Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
@@ -232,7 +232,7 @@ SPECTACULAR_SETTINGS = {
     # contract must not depend on who fetched it (jamsostek/core/schema.py).
     "DEFAULT_GENERATOR_CLASS": "jamsostek.core.schema.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "jamsostek.accounts.models.Role",
+        "RoleEnum": "accounts.models.Role",
         "RegionLevelEnum": "villages.models.Level",
         "CategoryEnum": "jamsostek.core.choices.Category",
         "ProgramEnum": "members.models.Program",

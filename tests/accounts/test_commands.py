@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from jamsostek.accounts.models import Role, User
+from accounts.models import Role, User
 
 pytestmark = pytest.mark.django_db
 

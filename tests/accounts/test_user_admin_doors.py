@@ -1,6 +1,6 @@
 """Who manages whom, through the other doors: the console's users page and the Django admin
 refuse what /users/ refuses, in the same words, and leave the same trail (audit log,
-revoked tokens). The rule is jamsostek/accounts/rules.py; the API side is
+revoked tokens). The rule is accounts/rules.py; the API side is
 tests/api/test_user_admin.py.
 """
 
@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from jamsostek.accounts.models import Role, User, UserAuditEntry
+from accounts.models import Role, User, UserAuditEntry
 from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
     NEW_PASSWORD,
     REFRESH,

@@ -8,7 +8,7 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import KWAYANGAN
 
 pytestmark = pytest.mark.django_db

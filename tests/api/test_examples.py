@@ -1,7 +1,7 @@
 """Every JSON body of the schema has an example, and every example fits its schema.
 
 Examples come from the views (OpenApiExample), from answers recorded from the test suite
-(`make examples` writes jamsostek/openapi_examples.json) or, for an error status no test
+(`make examples` writes jamsostek/core/openapi_examples.json) or, for an error status no test
 produced, a typical error body. When an answer's shape changes, the second test names the
 example that no longer fits: run `make examples`.
 """

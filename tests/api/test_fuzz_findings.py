@@ -16,7 +16,7 @@ import json
 
 import pytest
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import KAB_PEKALONGAN, KWAYANGAN
 
 pytestmark = pytest.mark.django_db

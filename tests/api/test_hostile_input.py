@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import KWAYANGAN
 
 pytestmark = pytest.mark.django_db

@@ -30,6 +30,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
+from accounts.models import Role
+from accounts.services import user_create
 from contributions.models import BillPenalty, Notification, Payment
 from contributions.services.arrears import arrears_rules_apply
 from contributions.services.budgets import budget_create
@@ -37,8 +39,6 @@ from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
 from contributions.services.schedule import relief_close, relief_create
-from jamsostek.accounts.models import Role
-from jamsostek.accounts.services import user_create
 from jamsostek.urls import router
 from members.models import Enrollment, ImportJob, MemberRole, Status
 from members.services.registration import member_update

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import codes
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from jamsostek.accounts.models import Role, User
-from jamsostek.accounts.tasks import tokens_flush_expired
+from accounts.models import Role, User
+from accounts.tasks import tokens_flush_expired
 from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
     NEW_PASSWORD,
     REFRESH,

@@ -4,14 +4,14 @@ An admin manages everyone. A pmd_auditor manages (creates, edits, resets the pas
 deactivates) only the village operators and district viewers of its regency, and gives no
 other role; it still reads every user of its regency. Outside the regency users do not
 exist (404). Every role change, and every password reset or (de)activation of another
-user, is written to the audit log (jamsostek/accounts/rules.py and services.py).
+user, is written to the audit log (accounts/rules.py and services.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from jamsostek.accounts.models import AuditAction, Role, User, UserAuditEntry
+from accounts.models import AuditAction, Role, User, UserAuditEntry
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KEDUNGWUNI, KWAYANGAN
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from jamsostek.accounts.models import Role, User
+from accounts.models import Role, User
 from tests.conftest import (
     BANYUMAS,
     CIRAHAB,

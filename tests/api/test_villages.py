@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, codes, error_codes
 from villages.models import Region, VillageSeat
 

@@ -157,7 +157,7 @@ def bench_import(rows: int = 10_000) -> float:
     _ensure_regions()
     from django.test.utils import override_settings
 
-    from jamsostek.accounts.models import Role, User
+    from accounts.models import Role, User
     from members.models import Enrollment, Member
     from members.spreadsheet.reading import read_rows
 

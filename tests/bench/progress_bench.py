@@ -225,7 +225,7 @@ def bench_progress(
     from django.test import Client
     from rest_framework.test import APIClient
 
-    from jamsostek.accounts.models import Role, User
+    from accounts.models import Role, User
     from villages.models import Level, Region
 
     bench_started = time.perf_counter()

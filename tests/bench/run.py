@@ -31,7 +31,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from jamsostek.accounts.models import Role, User
+    from accounts.models import Role, User
     from villages.services import regions_load
 
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")

@@ -481,8 +481,8 @@ def bench_scale() -> dict[str, float]:
     from django.db.models import Sum
     from rest_framework.test import APIClient
 
+    from accounts.models import Role, User
     from contributions.models import Bill, BillLine
-    from jamsostek.accounts.models import Role, User
     from reports.services import progress_refresh
     from villages.models import Region
 

@@ -2,7 +2,7 @@
 
 Against a dev server with the demo data (``make run`` seeds it and serves
 http://127.0.0.1:8000): for each row of PAGES, a headless Chromium logs in as that demo
-user through the login form (password ``demo-desa-2025``, see jamsostek/demo/seed.py),
+user through the login form (password ``demo-desa-2025``, see demo/seed.py),
 opens the page, waits for the row's CSS selector and saves ``docs/screenshots/<file>.png``.
 To add a page (the console's, say), add a row. The PNGs are not committed.
 
@@ -26,14 +26,14 @@ from tests.browser.driver import chromium, log_in_with_form, missing, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
-PASSWORD = "demo-desa-2025"  # jamsostek/demo/seed.py: DEMO_PASSWORD
+PASSWORD = "demo-desa-2025"  # demo/seed.py: DEMO_PASSWORD
 # The console's login form takes every role (the admin's takes staff only).
 LOGIN_PATH = "/login/"
 
 
 class Page(NamedTuple):
     file: str  # docs/screenshots/<file>.png
-    user: str | None  # a demo username (jamsostek/demo/seed.py), None for a visitor
+    user: str | None  # a demo username (demo/seed.py), None for a visitor
     path: str
     ready: str  # CSS of what must be on screen before the picture is taken
     full_page: bool = False  # the whole height, not just the 1280×900 viewport

@@ -24,11 +24,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from accounts.api import LoginFailureThrottle
+from accounts.models import Role
 from contributions.models import Bill, Notification, Payment, PaymentStatus
 from contributions.periods import parse_period
 from contributions.services.reminders import reminders_plan
-from jamsostek.accounts.api import LoginFailureThrottle
-from jamsostek.accounts.models import Role
 from jamsostek.core.choices import SEAT_CATEGORIES
 from jamsostek.core.money import format_rupiah
 from members.models import Enrollment, ImportJob, Member, Status

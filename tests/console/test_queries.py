@@ -27,11 +27,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from contributions.services.budgets import budget_create
 from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
-from jamsostek.accounts.models import Role
 from members.models import Status
 from members.services.registration import member_update
 from reports.services import progress_refresh

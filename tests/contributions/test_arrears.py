@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.models import Bill, BillLine
 from contributions.services.arrears import RulesResult, arrears_rules_apply
-from jamsostek.accounts.models import Role
 from members.models import MemberEvent, Status
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
 

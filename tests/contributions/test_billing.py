@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.models import Bill, BillLine, BillPenalty, Budget
 from contributions.periods import due_date, months_late, parse_period
 from contributions.rates import RateTable, Terms
-from jamsostek.accounts.models import Role
 from members.models import Status
 from tests.conftest import (
     BANYUMAS,

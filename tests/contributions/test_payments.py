@@ -9,9 +9,9 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.models import Bill, Payment, PaymentEvent
 from contributions.services.payments import payment_review
-from jamsostek.accounts.models import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.models import IdempotencyKey
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, error_codes

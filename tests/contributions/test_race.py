@@ -23,9 +23,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from contributions.models import Bill, BillLine, BillStatus, Payment, PaymentEvent, Rate
 from contributions.services.billing import bills_generate
-from jamsostek.accounts.models import User
 from jamsostek.core.models import IdempotencyKey
 from jamsostek.core.money import total
 from members.models import Status

@@ -11,10 +11,10 @@ import datetime
 import pytest
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.models import BillLine, OccupationSector, Relief
 from contributions.periods import add_months, parse_period
 from contributions.rates import RateTable, Terms
-from jamsostek.accounts.models import Role
 from jamsostek.core.money import total
 from tests.conftest import KWAYANGAN
 

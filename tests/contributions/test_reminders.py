@@ -16,12 +16,12 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
+from accounts.models import Role, User
 from contributions import tasks
 from contributions.api.notifications import NotificationViewSet
 from contributions.models import Channel, Delivery, Notification
 from contributions.services.arrears import arrears_rules_apply
 from contributions.services.reminders import notifications_deliver, reminders_plan
-from jamsostek.accounts.models import Role, User
 from members.models import MemberRole, Status
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KWAYANGAN
 from tests.gateway import Gateway

@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.models import Bill, BillAdjustment, BillEvent, Relief, RuleChange
 from contributions.periods import parse_period
 from contributions.services.repricing import bills_reprice
 from contributions.services.schedule import relief_create
-from jamsostek.accounts.models import Role
 from tests.conftest import KWAYANGAN
 
 from .helpers import bill_of, generate, member_covered, pay

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jamsostek.accounts.models import Role
+from accounts.models import Role
 from tests.conftest import CIRAHAB, KWAYANGAN
 from villages.models import Region, VillageSeat
 

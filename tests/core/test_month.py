@@ -22,10 +22,10 @@ import pytest
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from accounts.models import Role, User
 from contributions.models import Bill, BillStatus, Channel, Delivery, Notification
 from contributions.periods import add_months, due_date, format_period
 from contributions.rates import RateTable, Terms
-from jamsostek.accounts.models import Role, User
 from jamsostek.core.money import format_rupiah, total
 from members.models import EndReason, Enrollment, MemberRole, Status
 from reports.models import CategoryProgress, StaleProgress, VillageProgress

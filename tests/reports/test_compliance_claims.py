@@ -13,8 +13,8 @@ import io
 import pytest
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.services.claims import claim_record
-from jamsostek.accounts.models import Role
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
 from tests.contributions.helpers import (
     BPU_PACKAGE,

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from freezegun import freeze_time
 
+from accounts.models import Role
 from contributions.services.claims import claim_record
-from jamsostek.accounts.models import Role
 from reports.services import progress_refresh
 from tests.conftest import KWAYANGAN
 from tests.contributions.helpers import bill_of, day, generate, member_covered, pay

@@ -6,7 +6,7 @@ regency, and gives no other role: never another pmd_auditor, a bpjs_officer or a
 Everyone may edit their own account (a role change of their own still needs a role they
 may give). Other roles manage nobody.
 
-No ORM here: the services (jamsostek/accounts/services.py) look the users up, keep users
+No ORM here: the services (accounts/services.py) look the users up, keep users
 outside the caller's scope out (404) and raise the refusals built here.
 """
 

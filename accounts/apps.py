@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
-    name = "jamsostek.accounts"
+    name = "accounts"
     label = "accounts"
     verbose_name = _("Users")

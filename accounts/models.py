@@ -110,7 +110,7 @@ class AuditQuerySet(models.QuerySet):
 class UserAuditEntry(models.Model):
     """Who changed whose role or scope, reset whose password, (de)activated whom, and when.
 
-    Written by jamsostek/accounts/services.py only (the API, the console and the Django
+    Written by accounts/services.py only (the API, the console and the Django
     admin all go through it); append-only and read-only in the admin.
     """
 

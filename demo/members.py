@@ -16,9 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jamsostek.core.choices import Category
-from villages.models import Region, VillageSeat
-
-from .models import (
+from members.models import (
     EndReason,
     Enrollment,
     FundingSource,
@@ -30,6 +28,7 @@ from .models import (
     Segment,
     Status,
 )
+from villages.models import Region, VillageSeat
 
 MEN = [
     "Slamet",

@@ -20,20 +20,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from jamsostek.accounts.models import Role, User
+from accounts.models import Role, User
+from contributions.models import Benefit, Bill, Budget, PaymentMethod, Relief, RuleChange
+from contributions.periods import add_months
+from contributions.services.arrears import arrears_rules_apply
+from contributions.services.billing import bills_generate
+from contributions.services.budgets import budget_create
+from contributions.services.claims import claim_record
+from contributions.services.payments import payment_record, payment_review
+from contributions.services.repricing import bills_reprice
+from contributions.services.schedule import relief_create
 from jamsostek.core.money import format_rupiah
 from members.models import EndReason, Enrollment, Segment
 from villages.models import Region
-
-from .models import Benefit, Bill, Budget, PaymentMethod, Relief, RuleChange
-from .periods import add_months
-from .services.arrears import arrears_rules_apply
-from .services.billing import bills_generate
-from .services.budgets import budget_create
-from .services.claims import claim_record
-from .services.payments import payment_record, payment_review
-from .services.repricing import bills_reprice
-from .services.schedule import relief_create
 
 MONTHS = 12
 # The village that stopped paying its BPU bills (its BPU members lapse).

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.seed import DEMO_PASSWORD, seed_demo
 from jamsostek.core.progress import progress
-from jamsostek.demo.seed import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

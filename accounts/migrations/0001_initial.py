@@ -2,7 +2,7 @@
 
 import django.contrib.auth.validators
 import django.utils.timezone
-import jamsostek.accounts.models
+import accounts.models
 from django.db import migrations, models
 
 
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 'ordering': ['username'],
             },
             managers=[
-                ('objects', jamsostek.accounts.models.Manager()),
+                ('objects', accounts.models.Manager()),
             ],
         ),
     ]

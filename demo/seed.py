@@ -1,6 +1,6 @@
 """Demo data for `make run`: users of every role for the seeds' regencies, seat counts for
-their villages, members for the demo operators' villages (members/demo.py) and a year of
-their bills and payments (contributions/demo.py).
+their villages, members for the demo operators' villages (demo/members.py) and a year of
+their bills and payments (demo/contributions.py).
 
 Idempotent: existing users and seat counts are left as they are (a demo user's edits
 survive a second `make run`). Never run against production: every demo user shares
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from contributions.demo import seed_money
+from accounts.models import STAFF_ROLES, Role, User
 from contributions.services.reminders import reminders_plan
-from jamsostek.accounts.models import STAFF_ROLES, Role, User
+from demo.contributions import seed_money
+from demo.members import seed_members
 from jamsostek.core.choices import Category, Level
-from members.demo import seed_members
 from reports.services import progress_refresh
 from villages.models import Region, VillageSeat
 from villages.rules import is_kelurahan

@@ -29,6 +29,8 @@ setup: .venv/.synced ## create .venv with the locked dependencies
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
+# Without DATABASE_URL each step starts the embedded PostgreSQL in .data/postgres (Unix
+# socket only) on its first query, and the last process using it stops it on exit.
 run: setup ## migrate, load regions and demo data, and serve the console at http://127.0.0.1:8000/ and the API under /api/v1/
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_regions
@@ -42,7 +44,7 @@ run: setup ## migrate, load regions and demo data, and serve the console at http
 # again by every process of every run: a few seconds per process.
 PYTEST_WORKERS ?= auto
 
-test: setup ## run the test suite (SQLite and eager tasks unless DATABASE_URL/CELERY_BROKER_URL say otherwise)
+test: setup ## run the test suite (an embedded PostgreSQL of its own and eager tasks unless DATABASE_URL/CELERY_BROKER_URL say otherwise)
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup ## ruff lint and format check, migrations in step with models
@@ -83,5 +85,9 @@ messages: setup ## collect new messages into locale/id/LC_MESSAGES/django.po and
 	$(PY) manage.py makemessages --locale id --no-location --ignore '.venv/*' --ignore '.tools/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --locale id --ignore '.venv/*' --ignore '.tools/*'
 
-clean: ## remove the virtualenv, the SQLite database and caches
-	rm -rf .venv .tools db.sqlite3* staticfiles .pytest_cache .ruff_cache
+# The embedded server of `make run` is stopped first if it is running (a process still
+# attached to it would otherwise keep it running on deleted files).
+clean: ## remove the virtualenv, the embedded database's data (.data/) and caches
+	if [ -x $(PY) ] && [ -f .data/postgres/postmaster.pid ]; then \
+		$(PY) -c 'from jamsostek.core import localdb; localdb.stop(".data/postgres")'; fi
+	rm -rf .venv .tools .data staticfiles .pytest_cache .ruff_cache

@@ -3,7 +3,7 @@
 Configuration comes from Django settings (the ``CELERY_`` names in
 ``jamsostek/settings/base.py``), including the beat schedule, which is code, not
 database rows. Without ``CELERY_BROKER_URL`` tasks run eagerly in the calling process,
-so the embedded SQLite setup needs no server.
+so `make run` needs no broker.
 """
 
 import os

@@ -1,8 +1,7 @@
 """Fixtures shared by the whole suite.
 
 The test database gets the whole nation's regions once per session (from the CSVs
-shipped in villages/data), so every test works against the real Kemendagri tree; on
-SQLite a copy of that database is kept between runs (see _sqlite_with_regions).
+shipped in villages/data), so every test works against the real Kemendagri tree.
 Tests run inside a transaction that is rolled back; the few transactional tests
 (marked ``worker``) run last and make their own data. ``make test`` runs the suite on
 pytest-xdist workers, each with a test database of its own.
@@ -11,16 +10,19 @@ pytest-xdist workers, each with a test database of its own.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import freezegun
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from jamsostek.core import localdb
 from villages.models import Region
 
 # freezegun swaps the time functions in every loaded module that is not on its ignore list,
@@ -43,86 +45,52 @@ JAWA_TENGAH = "33"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, request):
-    from django.db import connection
-
+def django_db_setup(django_db_setup, django_db_blocker):
     from villages.services import regions_load
 
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
-            _sqlite_with_regions(connection, regions_load, rebuild=request.config.option.create_db)
-        elif not Region.objects.exists():
-            regions_load()
-
-
-# --- SQLite: the migrated database with the regions, built once and copied ----------------
-#
-# Loading 91,599 regions takes each test process (each pytest-xdist worker) some 5 s of CPU.
-# On SQLite the finished test database is kept in a file in the temporary directory, named
-# after a digest of everything that could change its contents (the project's code,
-# migrations and region data, the locked dependencies, Python and SQLite), and later
-# processes copy it into their own test database with SQLite's backup API (a fraction of a
-# second). Any change to the code makes a new one; `pytest --create-db` rebuilds it.
-
-_CACHE_PREFIX = "jamsostek-test-db-"
-_CACHES_KEPT = 3
-_NOT_HASHED_DIRS = {"tests", "__pycache__", "staticfiles", "media", "node_modules"}
-
-
-def _database_digest() -> str:
-    import hashlib
-    import sqlite3
-
-    digest = hashlib.sha256(f"{sys.version}|{sqlite3.sqlite_version}".encode())
-    digest.update(Path(__file__).read_bytes())
-    for folder, dirs, files in os.walk(ROOT):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _NOT_HASHED_DIRS)
-        for name in sorted(files):
-            if name.endswith((".pyc", ".log", ".sqlite3")) or ".sqlite3-" in name:
-                continue
-            path = Path(folder, name)
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:20]
-
-
-def _sqlite_with_regions(connection, regions_load, rebuild: bool) -> None:
-    import fcntl
-    import sqlite3
-    import tempfile
-
-    from django.contrib.contenttypes.models import ContentType
-
-    folder = Path(tempfile.gettempdir())
-    cached = folder / f"{_CACHE_PREFIX}{_database_digest()}.sqlite3"
-    connection.ensure_connection()
-    with open(folder / f"{_CACHE_PREFIX}lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds, the others wait and copy
-        if cached.exists() and not rebuild:
-            source = sqlite3.connect(cached)
-            try:
-                source.backup(connection.connection)
-            finally:
-                source.close()
-            ContentType.objects.clear_cache()
-            cached.touch()
-            return
         if not Region.objects.exists():
             regions_load()
-        building = cached.with_suffix(f".{os.getpid()}.tmp")
-        target = sqlite3.connect(building)
-        try:
-            connection.connection.backup(target)
-        finally:
-            target.close()
-        os.replace(building, cached)
-        # Keep the few most recently used (other branches, other checkouts).
-        others = sorted(
-            (p for p in folder.glob(f"{_CACHE_PREFIX}*.sqlite3") if p != cached),
-            key=lambda p: p.stat().st_mtime,
-            reverse=True,
+        _without_autovacuum()
+
+
+def _without_autovacuum() -> None:
+    """No autovacuum on the test database's tables, whatever the server does.
+
+    A transactional test's flush empties the tables; autovacuum's VACUUM after it records
+    them as holding no rows (``reltuples`` 0), and the planner then takes a table holding a
+    later test's thousands of uncommitted rows for a single row: nested loops over every
+    bill line, for each price or bill, took 20 s to two minutes a statement (the demo
+    seeding, re-pricing, penalties). Never vacuumed, a table is estimated from its size.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'm') AND n.nspname = 'public'"
         )
-        for stale in others[_CACHES_KEPT - 1 :]:
-            stale.unlink(missing_ok=True)
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+
+
+def pytest_configure(config):
+    """Servers of earlier runs killed before they could stop theirs are stopped here."""
+    if not hasattr(config, "workerinput") and not os.environ.get("DATABASE_URL"):
+        localdb.sweep_disposable()
+
+
+def pytest_unconfigure(config):
+    """The run's own embedded server (no DATABASE_URL) stops with the run and its data
+    goes: the last process attached to it does both on exit, and the first process of
+    the run makes sure of it here (a worker killed on the way cannot keep it alive)."""
+    if hasattr(config, "workerinput") or os.environ.get("DATABASE_URL"):
+        return
+    pgdata = os.environ.get("JAMSOSTEK_TEST_PGDATA")
+    if pgdata:
+        localdb.stop(pgdata)
+        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 @contextmanager
@@ -297,8 +265,7 @@ def error_codes(response) -> list[str]:
 class CeleryProcesses:
     """``celery worker`` / ``celery beat`` processes on the test's Redis broker and database.
 
-    Skips without a Redis broker or on SQLite (an in-memory test database cannot be shared
-    with another process). Tasks go to a queue of this test's own, so no other worker on
+    Skips without a Redis broker. Tasks go to a queue of this test's own, so no other worker on
     the same Redis can take them; while it is open, this process sends its tasks there too.
     """
 
@@ -310,11 +277,12 @@ class CeleryProcesses:
         self.broker = settings.TEST_CELERY_BROKER_URL
         if not self.broker:
             pytest.skip("needs CELERY_BROKER_URL=redis://…")
-        if connection.vendor != "postgresql":
-            pytest.skip("needs DATABASE_URL=postgres://… (the worker reads the test database)")
+        connection.ensure_connection()  # the embedded server says where it listens then
         db = connection.settings_dict
+        # A socket's directory as the host is percent-encoded (django-environ reads it back).
+        host = quote(db["HOST"] or "localhost", safe="")
         database_url = (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}"
+            f"postgres://{db['USER']}:{quote(db['PASSWORD'] or '', safe='')}@{host}"
             f":{db['PORT'] or 5432}/{db['NAME']}"
         )
         self.queue = f"test-{uuid.uuid4().hex[:12]}"

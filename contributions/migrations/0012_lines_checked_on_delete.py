@@ -12,10 +12,6 @@ GUARDS = [
 
 
 def create_guards(apps, schema_editor):
-    # PostgreSQL only: SQLite (the embedded, single-user default) would also fire them on
-    # the test runner's row-by-row flush, and Django's PROTECT guards it there.
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for table, column, name in GUARDS:
         message = f"{table} row has bill lines ({name})"
         schema_editor.execute(
@@ -31,8 +27,6 @@ def create_guards(apps, schema_editor):
 
 
 def drop_guards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for table, _column, name in GUARDS:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")

@@ -11,8 +11,7 @@ The table keeps its name, columns, constraints and index names, so Django sees n
 difference; the primary key becomes ``(id, period)`` (a partitioned table's unique keys
 include its partition key) and ``id`` stays unique by its identity. Lines of a month that
 has no partition yet land in ``contributions_billline_default``; generation creates the
-month's partition before it writes (contributions/services/partitions.py). SQLite keeps
-one table.
+month's partition before it writes (contributions/services/partitions.py).
 """
 
 import datetime
@@ -82,13 +81,11 @@ def _rebuild(schema_editor, *, partitioned: bool) -> None:
 
 
 def partition(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _rebuild(schema_editor, partitioned=True)
+    _rebuild(schema_editor, partitioned=True)
 
 
 def unpartition(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        _rebuild(schema_editor, partitioned=False)
+    _rebuild(schema_editor, partitioned=False)
 
 
 class Migration(migrations.Migration):

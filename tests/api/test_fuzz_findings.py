@@ -2,11 +2,10 @@
 
 - A NUL byte in a region code of a JSON body (``village`` of POST /budgets/, ``regency`` of
   POST /bills/generate/) reached the region lookup before the field's own checks, and
-  PostgreSQL refuses to compare text holding NUL: a 500 there (on SQLite the same code
-  was "a village that does not exist"). It is refused like a NUL byte in the URL.
+  PostgreSQL refuses to compare text holding NUL: a 500. It is refused like a NUL byte in
+  the URL.
 - A lone UTF-16 surrogate in a JSON body (``"\\ud800"`` without its pair; found by sending
-  each recorded example body with one string or key so spoiled) was a 500 on SQLite and
-  PostgreSQL alike: the database cannot encode it, nor can the UTF-8 of a 400 that quotes it
+  each recorded example body with one string or key so spoiled) was a 500: the database cannot encode it, nor can the UTF-8 of a 400 that quotes it
   (``role``, a key of ``position_counts``, a region code). The parser refuses it.
 """
 

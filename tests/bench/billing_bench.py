@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/billing_bench.py [villages] [per_village]
 
-Like import_bench.py, it works on a fresh SQLite file of its own (or on the database
+Like import_bench.py, it works on a fresh embedded PostgreSQL of its own (or on the database
 DATABASE_URL names, which must then be empty and disposable), migrates it and loads the
 regions. The members are synthetic and written set-based by :func:`make_synthetic`
 (``bulk_create``, no services, no history rows), which later benchmarks can reuse:
@@ -259,7 +259,6 @@ def bench_billing(villages: int = 300, per_village: int = 100) -> dict[str, floa
     _ensure_regions()
     # Tasks run eagerly here; their INFO lines ("Task … succeeded") would bury the figures.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
-    from django.db import connection
     from django.utils import timezone
     from rest_framework.test import APIClient
 
@@ -381,7 +380,7 @@ def bench_billing(villages: int = 300, per_village: int = 100) -> dict[str, floa
 
     figures["bench_s"] = time.perf_counter() - bench_started
     print(
-        f"billing bench on {connection.vendor}: {figures['bench_s']:.1f} s in all "
+        f"billing bench: {figures['bench_s']:.1f} s in all "
         f"({Bill.objects.count():,} bills, {BillLine.objects.count():,} lines, "
         f"{BillPenalty.objects.count():,} penalties)"
     )

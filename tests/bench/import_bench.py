@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/import_bench.py [rows]
 
-Like run.py, it works on a fresh SQLite file of its own (or on the database DATABASE_URL
+Like run.py, it works on a fresh embedded PostgreSQL of its own (or on the database DATABASE_URL
 names, which must then be empty and disposable), migrates it and loads the regions.
 ``bench_import(rows)`` returns the seconds the import request took, so run.py can call it
 once Django is set up there.
@@ -31,7 +31,9 @@ def _setup() -> None:
     if apps.ready:
         return
     workdir = tempfile.mkdtemp(prefix="jamsostek-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    if not os.environ.get("DATABASE_URL"):  # an embedded server of its own (durable, as
+        os.environ["EMBEDDED_PGDATA"] = f"{workdir}/postgres"  # make run's): never .data/
+        os.environ.pop("EMBEDDED_PGDATA_DISPOSABLE", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jamsostek.settings.base")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
@@ -44,7 +46,7 @@ def _setup() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    print(f"database: PostgreSQL {connection.pg_version} ({connection.settings_dict['NAME']})")
     call_command("migrate", verbosity=0)
 
 

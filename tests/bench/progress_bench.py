@@ -4,7 +4,7 @@
     .venv/bin/python tests/bench/progress_bench.py [villages] [per_village]
     BENCH_PROVINCE=1 .venv/bin/python tests/bench/progress_bench.py   # and the province
 
-Like billing_bench.py, it works on a fresh SQLite file of its own (or on the database
+Like billing_bench.py, it works on a fresh embedded PostgreSQL of its own (or on the database
 DATABASE_URL names, which must then be empty and disposable), migrates it and loads the
 regions. Two stages, each timing ``progress_refresh()`` twice (from no progress rows,
 then again over them) and then ``/reports/coverage/`` as an admin (district rows of
@@ -121,25 +121,22 @@ def _fill(villages: int, per_village: int) -> dict[str, float]:
         f"({VillageSeat.objects.count():,} seat rows, {agents:,} new agents, "
         f"{Member.objects.filter(is_perisai=True).count():,} in all)"
     )
-    if connection.vendor == "postgresql":
-        # What autovacuum does after a bulk load (a server may run with it off): without
-        # statistics the planner takes the big tables for empty ones and plans otherwise.
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(f"ANALYZE: {time.perf_counter() - started:6.2f} s")
+    # What autovacuum does after a bulk load (a server may run with it off): without
+    # statistics the planner takes the big tables for empty ones and plans otherwise.
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"ANALYZE: {time.perf_counter() - started:6.2f} s")
     return figures
 
 
 def _refresh(label: str) -> tuple[float, int]:
-    from django.db import connection
-
-    from reports.services import CHUNK, SQLITE_CHUNK, progress_refresh
+    from reports.services import CHUNK, progress_refresh
 
     started = time.perf_counter()
     count = progress_refresh()
     seconds = time.perf_counter() - started
-    chunks = -(-count // (CHUNK if connection.vendor == "postgresql" else SQLITE_CHUNK))
+    chunks = -(-count // CHUNK)
     print(
         f"progress_refresh, {label:<34} {seconds:6.2f} s ({count:,} villages, "
         f"{chunks} chunk{'s' if chunks != 1 else ''}, {seconds / max(chunks, 1):.2f} s each)"
@@ -221,7 +218,6 @@ def bench_progress(
     None) the province stage; the figures."""
     _setup()
     _ensure_regions()
-    from django.db import connection
     from django.test import Client
     from rest_framework.test import APIClient
 
@@ -253,7 +249,7 @@ def bench_progress(
         print("-- progress, province stage skipped (BENCH_PROVINCE=1 runs it)")
 
     figures["bench_s"] = time.perf_counter() - bench_started
-    print(f"progress bench on {connection.vendor}: {figures['bench_s']:.1f} s in all")
+    print(f"progress bench: {figures['bench_s']:.1f} s in all")
     return figures
 
 

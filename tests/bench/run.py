@@ -1,7 +1,8 @@
 """Performance figures, printed (never asserted): `make bench`.
 
-Runs against a fresh SQLite file of its own (or the database DATABASE_URL names, which
-must then be empty and disposable), so it never touches db.sqlite3.
+Runs against a fresh embedded PostgreSQL of its own in a temporary directory (or the
+database DATABASE_URL names, which must then be empty and disposable), so it never touches
+make run's data in .data/.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     workdir = tempfile.mkdtemp(prefix="jamsostek-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    if not os.environ.get("DATABASE_URL"):  # an embedded server of its own (durable, as
+        os.environ["EMBEDDED_PGDATA"] = f"{workdir}/postgres"  # make run's): never .data/
+        os.environ.pop("EMBEDDED_PGDATA_DISPOSABLE", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jamsostek.settings.base")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
@@ -34,7 +37,7 @@ def main() -> None:
     from accounts.models import Role, User
     from villages.services import regions_load
 
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    print(f"database: PostgreSQL {connection.pg_version} ({connection.settings_dict['NAME']})")
     call_command("migrate", verbosity=0)
 
     started = time.perf_counter()

@@ -8,12 +8,12 @@ run: each figure is printed with its ratio to a raw statement on the same schema
     BENCH_WORKERS=1,2 ...                              # the monthly fan-out on 1, then 2
                                                        # Celery worker processes
 
-It works on a fresh SQLite file of its own, or on the database DATABASE_URL names, which
+It works on a fresh embedded PostgreSQL of its own, or on the database DATABASE_URL names, which
 must then be disposable: it is emptied at the end (``make bench`` runs run.py on it next)
 unless BENCH_KEEP=1, and then the synthetic members (``make_synthetic``: 10 % PU officials
 on all four programs, 30 % vulnerable workers on APBD, 60 % BPU on ADD) are reused by the
-next run, which bills the months after the last one billed. BENCH_WORKERS needs PostgreSQL
-and CELERY_BROKER_URL=redis://….
+next run, which bills the months after the last one billed. BENCH_WORKERS needs
+CELERY_BROKER_URL=redis://….
 
 The months, in order:
 
@@ -102,9 +102,8 @@ def ensure_members(villages: int) -> list[int]:
             f"make_synthetic, {villages:,} villages × {PER_VILLAGE}: {made.seconds:6.1f} s "
             f"({made.enrollments:,} active enrollments)"
         )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     else:
         print(f"members: {have:,} synthetic members in {villages:,} villages (reused)")
     return picked
@@ -139,13 +138,12 @@ def settle(period: datetime.date, village_ids: list[int]) -> None:
         village_id__in=behind,
         status=BillStatus.OVERDUE,
     ).update(**paid)
-    if connection.vendor == "postgresql":
-        # What autovacuum does after a month's writes (the server here runs without it):
-        # without statistics the planner takes 20 M lines for a few and plans otherwise,
-        # and the month's pages stay out of the BRIN index on period until a vacuum
-        # summarises them (then every month's "already billed?" read walks them all).
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {Bill._meta.db_table}, {BillLine._meta.db_table}")
+    # What autovacuum does after a month's writes (the server here runs without it):
+    # without statistics the planner takes 20 M lines for a few and plans otherwise,
+    # and the month's pages stay out of the BRIN index on period until a vacuum
+    # summarises them (then every month's "already billed?" read walks them all).
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {Bill._meta.db_table}, {BillLine._meta.db_table}")
 
 
 # --- the raw statements ----------------------------------------------------------------------
@@ -206,11 +204,10 @@ def raw_month(period: datetime.date) -> tuple[float, int]:
     programs = " || ".join(f"CASE WHEN e.{p} THEN '{p},' ELSE '' END" for p in Program.values)
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The plan generation runs with (jamsostek.core.batch): without it the
-            # planner joins bills to prices first and walks six times the members.
-            cursor.execute("SET LOCAL join_collapse_limit = 1")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The plan generation runs with (jamsostek.core.batch): without it the
+        # planner joins bills to prices first and walks six times the members.
+        cursor.execute("SET LOCAL join_collapse_limit = 1")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(
             f"INSERT INTO {bill} (village_id, period, funding_source, segment, due_date, "
             "lines_amount, penalty_amount, adjustment_amount, amount, paid_amount, status, "
@@ -490,7 +487,7 @@ def bench_scale() -> dict[str, float]:
     months = max(int(os.environ.get("BENCH_MONTHS", "2")), 1)
     whole = len(pick_villages(8_563)) if province else REGENCY_VILLAGES
     print(
-        f"-- scale bench on {connection.vendor}: {whole:,} villages × {PER_VILLAGE}, "
+        f"-- scale bench on PostgreSQL {connection.pg_version}: {whole:,} villages × {PER_VILLAGE}, "
         f"{months} month{'s' if months != 1 else ''} of ours"
     )
     village_ids = ensure_members(whole)
@@ -560,7 +557,7 @@ def bench_scale() -> dict[str, float]:
             f"month {months} ({_ratio(last, first_reads[key])})"
         )
 
-    if _flag("BENCH_WORKERS", "") and connection.vendor == "postgresql":
+    if _flag("BENCH_WORKERS", ""):
         for workers in [int(n) for n in os.environ["BENCH_WORKERS"].split(",")]:
             period = add_months(period, 1)
             seconds, summary = fan_out(period, workers)

@@ -19,8 +19,7 @@ Use in a test::
   and ``log_in_with_form(...)``: see below and ``tests/browser/driver.py``.
 
 The tests are transactional (``live_server`` asks for ``transactional_db``): what a test
-writes is committed, so the server's threads see it (on SQLite they share the test's
-in-memory connection), and every table is emptied after the test, the session's regions and
+writes is committed, so the server's threads see it, and every table is emptied after the test, the session's regions and
 the migrations' rates included. pytest-django runs transactional tests after the others, and
 ``basics`` (autouse) puts back Jawa Tengah's regions and the rates when an earlier test
 flushed them (about a second), before any user is made. Every test here is marked

@@ -18,14 +18,8 @@ from tests.factories import MemberFactory
 
 from .helpers import generate
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs DATABASE_URL=postgres://… (SQLite keeps the lines in one table)",
-    ),
-    # Partitions are made outside any transaction: these tests commit, as the jobs do.
-    pytest.mark.django_db(transaction=True),
-]
+# Partitions are made outside any transaction: these tests commit, as the jobs do.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,5 @@
 """Payments racing for one bill: the bill's row lock makes them take turns, so none overpays.
 
-PostgreSQL only. SQLite has no row locks (``select_for_update()`` is a no-op there and
-writers queue on the whole database file), so a race on it proves nothing.
-
 The races are real: N threads, each with its own API client and its own database
 connection, wait at a barrier and POST /api/v1/payments/ at the same moment. The tests
 are transactional (each thread must see what the others commit), so they build all
@@ -32,12 +29,6 @@ from members.models import Status
 from tests.conftest import KWAYANGAN, error_codes
 from tests.factories import MemberFactory
 from villages.models import Region
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs DATABASE_URL=postgres://… (SQLite has no row locks: select_for_update() "
-    "is a no-op there, so a race on it proves nothing)",
-)
 
 PAYMENTS = "/api/v1/payments/"
 MEMBERS = 3  # BPU, income Rp 1,000,000, JKK + JKM: Rp 16,800 each (8,400 while relieved)

@@ -12,7 +12,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -1112,13 +1112,9 @@ def test_a_bad_updated_since_is_a_400(api, inbox, language, detail):
         assert body["errors"][0]["detail"] != "Enter a valid date/time."
 
 
-# --- PostgreSQL: row locks --------------------------------------------------------------------
+# --- row locks -------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs DATABASE_URL=postgres://… (SQLite has no row locks)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_recipient_locked_elsewhere_does_not_hold_up_their_reminders(make_user, mailoutbox):
     """Committed data (another connection must see it); no regions needed: an admin has no

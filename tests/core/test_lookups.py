@@ -1,4 +1,4 @@
-"""``field__any=ids`` keeps the rows ``__in`` keeps, on both databases."""
+"""``field__any=ids`` keeps the rows ``__in`` keeps, the ids sent as one array."""
 
 from __future__ import annotations
 

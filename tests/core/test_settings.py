@@ -21,8 +21,13 @@ def run_manage(*args, **env):
     )
 
 
+# What docker-compose.yml gives the web service (the checks connect to neither).
+COMPOSE_DATABASE = "postgres://jamsostek:jamsostek@db:5432/jamsostek"
+COMPOSE_CACHE = "redis://127.0.0.1:6379/14"
+
+
 def test_production_settings_pass_check_deploy():
-    # With the shared cache docker-compose.yml gives them (the check never connects to it)
+    # With the database and the shared cache docker-compose.yml gives them
     result = run_manage(
         "check",
         "--deploy",
@@ -30,7 +35,8 @@ def test_production_settings_pass_check_deploy():
         "WARNING",
         DJANGO_SETTINGS_MODULE="jamsostek.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        REDIS_URL="redis://127.0.0.1:6379/14",
+        DATABASE_URL=COMPOSE_DATABASE,
+        REDIS_URL=COMPOSE_CACHE,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -42,10 +48,35 @@ def test_production_settings_refuse_a_cache_each_worker_keeps_for_itself():
         "check",
         DJANGO_SETTINGS_MODULE="jamsostek.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=COMPOSE_DATABASE,
         REDIS_URL="",
     )
     assert result.returncode != 0
     assert "jamsostek.E001" in result.stderr
+
+
+def test_production_settings_refuse_the_embedded_database():
+    # Without DATABASE_URL the data would live beside the code, in the embedded server
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="jamsostek.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        REDIS_URL=COMPOSE_CACHE,
+    )
+    assert result.returncode != 0
+    assert "jamsostek.E002" in result.stderr
+    assert "jamsostek.E001" not in result.stderr
+
+
+def test_a_database_url_must_name_postgresql():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="jamsostek.settings.base",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="sqlite:///db.sqlite3",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must name a PostgreSQL server" in result.stderr
 
 
 def test_a_secret_key_is_required_when_debug_is_off():

@@ -554,7 +554,7 @@ def test_kpj_is_11_digits_in_the_database(admin, member_in, kpj):
     member = member_in(Status.SUBMITTED)
     enrollment = member.enrollments.get()
     enrollment.kpj_number = kpj
-    # too long is caught by varchar(11) first on PostgreSQL, by the check on SQLite
+    # too long is caught by varchar(11) (DataError), the rest by the check constraint
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():
         enrollment.save()
 

@@ -16,7 +16,7 @@ from villages.models import Region
 
 from .periods import add_months, format_period, parse_period
 from .selectors import regencies_to_bill, villages_in, villages_unbilled
-from .services import arrears, partitions, reminders
+from .services import arrears, notifications, partitions, reminders
 from .services.billing import enrollments, generation
 
 
@@ -128,7 +128,7 @@ def reminders_send(today: str | None = None) -> dict:
 @shared_task(name="contributions.notifications_deliver")
 def notifications_deliver() -> dict:
     """Every few minutes: deliver due notifications and retry failed ones."""
-    return reminders.notifications_deliver()
+    return notifications.notifications_deliver()
 
 
 def _day(today: str | None) -> datetime.date | None:

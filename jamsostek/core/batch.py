@@ -1,10 +1,13 @@
 """Settings for the batch statements of a transaction (the monthly bills).
 
-The progress refresh runs without them: with this much memory PostgreSQL chose in-memory
-hash joins for it, which were slower here than its merge joins in member order."""
+They are set with ``SET LOCAL`` (``set_config(…, true)``), so they end with the transaction
+however it ends, and nothing has to run after a failed statement to take them back. The
+progress refresh runs without them: with this much memory PostgreSQL chose in-memory hash
+joins for it, which were slower here than its merge joins in member order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
@@ -14,17 +17,37 @@ from django.db import connection
 BATCH_WORK_MEM = "256MB"
 
 
+def _set_local(cursor, values: dict[str, str]) -> None:
+    cursor.execute(
+        "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(values)),
+        [item for pair in values.items() for item in pair],
+    )
+
+
 @contextmanager
-def batch_settings():
-    """Inside a transaction (PostgreSQL): memory enough for a batch job's sorts and hashes
-    not to spill to disk, until the block ends. Elsewhere, nothing."""
-    if connection.vendor != "postgresql":
-        yield
-        return
+def local_settings(**values: str) -> Iterator[None]:
+    """PostgreSQL's settings ``values`` (``work_mem="256MB"``) for the statements of the
+    block, inside the caller's transaction, set with ``SET LOCAL``.
+
+    When the block ends normally, the values it found are set back (locally too), so the
+    transaction's later statements are planned as before. When it raises, nothing is sent:
+    after a failed statement PostgreSQL answers any other with "current transaction is
+    aborted", which would take the place of the error; the rollback that follows (of the
+    transaction, or of the savepoint around the block) ends the settings anyway."""
+    if not connection.in_atomic_block:
+        # Outside a transaction, SET LOCAL would end with its own statement.
+        raise RuntimeError("local_settings() needs a transaction (transaction.atomic)")
+    names = list(values)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = %s", [BATCH_WORK_MEM])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET work_mem")
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        found = dict(zip(names, cursor.fetchone(), strict=True))
+        _set_local(cursor, values)
+    yield
+    with connection.cursor() as cursor:
+        _set_local(cursor, found)
+
+
+def batch_settings():
+    """Memory enough for a batch job's sorts and hashes not to spill to disk, for the
+    statements of the block (see ``local_settings``)."""
+    return local_settings(work_mem=BATCH_WORK_MEM)

@@ -14,12 +14,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
-from jamsostek.core.batch import batch_settings
+from jamsostek.core.batch import batch_settings, local_settings
 from members.models import Enrollment, Program, Segment, programs_of
 
 from ...models import Bill, BillLine, BillStatus, Price
@@ -29,7 +29,9 @@ from ...selectors import enrollments_unbilled
 from ..prices import prices_for
 
 # The enrollments a generation bills, with their villages and terms, read once into a
-# temporary table (one per connection) that the grouping, the bills and the lines read.
+# temporary table that the grouping, the bills and the lines read. It lives in the
+# transaction (``ON COMMIT DROP``): a rollback takes it away with the rest, so no cleanup
+# runs after a failed statement.
 _TODO = "billing_todo"
 # New bills past which their table's statistics are taken again before the lines are joined.
 _ANALYZE_AFTER = 1_000
@@ -104,6 +106,7 @@ def _terms_sql(todo: QuerySet[Enrollment]) -> tuple[str, tuple]:
     return queryset.query.sql_with_params()
 
 
+@transaction.atomic(savepoint=False)  # the temporary table and settings live in it
 def bill_lines_add(
     *,
     period: datetime.date,
@@ -146,12 +149,12 @@ def _lines_write(
     todo = enrollments_unbilled(period, enrollments)
     terms_sql, terms_params = _terms_sql(todo)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_TODO}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_TODO} AS {terms_sql}", terms_params)
-        try:
-            _lines_from_todo(period, result, on_progress, cursor)
-        finally:
-            cursor.execute(f"DROP TABLE IF EXISTS {_TODO}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_TODO} ON COMMIT DROP AS {terms_sql}", terms_params
+        )
+        _lines_from_todo(period, result, on_progress, cursor)
+        # Done with: another month of the same transaction (an activation's) makes its own.
+        cursor.execute(f"DROP TABLE {_TODO}")
 
 
 def _lines_from_todo(period, result, on_progress, cursor) -> None:
@@ -228,16 +231,13 @@ def _lines_from_todo(period, result, on_progress, cursor) -> None:
     )
     if on_progress:
         on_progress(0, total)
-    if connection.vendor == "postgresql":
-        # The joins in the order written (enrollments, their bills, then their prices): a
-        # join on seven columns of terms looks to the planner as if it kept almost
-        # nothing, and joined early it multiplied the rows walked (9 M member visits for
-        # 1.5 M lines).
-        cursor.execute("SET LOCAL join_collapse_limit = 1")
-    cursor.execute(insert, [day, day, *price_ids])
-    done = cursor.rowcount
-    if connection.vendor == "postgresql":
-        cursor.execute("RESET join_collapse_limit")
+    # The joins in the order written (enrollments, their bills, then their prices): a
+    # join on seven columns of terms looks to the planner as if it kept almost nothing,
+    # and joined early it multiplied the rows walked (9 M member visits for 1.5 M lines).
+    # The transaction's later statements are planned freely again.
+    with local_settings(join_collapse_limit="1"):
+        cursor.execute(insert, [day, day, *price_ids])
+        done = cursor.rowcount
     if on_progress:
         on_progress(done, total)
     if done != total:

@@ -16,12 +16,9 @@ from villages.models import Region, VillageSeat
 from .models import CategoryProgress, StaleProgress, VillageProgress
 from .selectors import villages_with_activity
 
-# Villages per transaction: on PostgreSQL a province is one chunk, the nation nine; each
-# is a few grouped statements over the chunk's rows, so fewer, larger chunks cost the
-# database less. SQLite takes at most 32,766 parameters a statement, and a chunk's ids
-# appear in five of a chunk's statements and subqueries.
+# Villages per transaction: a province is one chunk, the nation nine; each is a few
+# grouped statements over the chunk's rows, so fewer, larger chunks cost the database less.
 CHUNK = 10_000
-SQLITE_CHUNK = 2_000
 
 
 def progress_mark_stale(*, village_ids: Iterable[int]) -> set[int]:
@@ -58,9 +55,8 @@ def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:
     chunk by chunk, each chunk in its own transaction (a crash leaves whole chunks)."""
     villages = villages if villages is not None else villages_with_activity()
     ids = list(villages.order_by("pk").values_list("pk", flat=True))
-    size = CHUNK if connection.vendor == "postgresql" else SQLITE_CHUNK
-    for start in range(0, len(ids), size):
-        _refresh_chunk(ids[start : start + size])
+    for start in range(0, len(ids), CHUNK):
+        _refresh_chunk(ids[start : start + CHUNK])
     return len(ids)
 
 
@@ -104,10 +100,8 @@ def _members_by_village_sql(ids: list[int]) -> tuple[str, list]:
     )
     categories = list(Category.values)
     bit = " ".join(f"WHEN %s THEN {1 << i}" for i in range(len(categories)))
-    # A member's categories OR-ed: BIT_OR, or on SQLite (which has none) the sum of the
-    # distinct bits, the same number.
-    fold = "BIT_OR({})" if connection.vendor == "postgresql" else "SUM(DISTINCT {})"
-    mask = fold.format(f"CASE r.{r_category} {bit} ELSE 0 END")
+    # A member's categories OR-ed into one mask.
+    mask = f"BIT_OR(CASE r.{r_category} {bit} ELSE 0 END)"
     active = f"CASE WHEN e.{e_id} IS NULL THEN 0 ELSE 1 END"
     per_village = ", ".join(
         f"SUM((COALESCE(rm.mask, 0) >> {i}) & 1) AS reg{i}, "

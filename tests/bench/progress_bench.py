@@ -132,14 +132,12 @@ def _fill(villages: int, per_village: int) -> dict[str, float]:
 
 
 def _refresh(label: str) -> tuple[float, int]:
-    from django.db import connection
-
-    from reports.services import CHUNK, SQLITE_CHUNK, progress_refresh
+    from reports.services import CHUNK, progress_refresh
 
     started = time.perf_counter()
     count = progress_refresh()
     seconds = time.perf_counter() - started
-    chunks = -(-count // (CHUNK if connection.vendor == "postgresql" else SQLITE_CHUNK))
+    chunks = -(-count // CHUNK)
     print(
         f"progress_refresh, {label:<34} {seconds:6.2f} s ({count:,} villages, "
         f"{chunks} chunk{'s' if chunks != 1 else ''}, {seconds / max(chunks, 1):.2f} s each)"

@@ -114,7 +114,6 @@ def test_a_refresh_that_crashes_keeps_the_chunks_it_finished(admin, monkeypatch)
     for village in (KWAYANGAN, BLACANAN, "33.26.13.2001"):
         member_covered(admin, village=village)
     monkeypatch.setattr(report_services, "CHUNK", 1)
-    monkeypatch.setattr(report_services, "SQLITE_CHUNK", 1)
     real = report_services._refresh_chunk
     calls = []
 

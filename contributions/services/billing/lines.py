@@ -51,13 +51,10 @@ _PERIOD_LOCK = 0x62696C6C
 
 def _period_lock(period: datetime.date, regencies: list[int] | None = None) -> None:
     """Generations of one month that may bill the same villages take turns until their
-    transactions end (PostgreSQL), so that each reports the bills and lines it created, not
-    the ones a concurrent run made while it looked. A generation of the whole nation
-    (``regencies`` None) holds the month alone; one of some regencies shares the month and
-    holds those regencies alone, so the monthly job's regency tasks run side by side.
-    SQLite writes one at a time anyway."""
-    if connection.vendor != "postgresql":
-        return
+    transactions end, so that each reports the bills and lines it created, not the ones a
+    concurrent run made while it looked. A generation of the whole nation (``regencies``
+    None) holds the month alone; one of some regencies shares the month and holds those
+    regencies alone, so the monthly job's regency tasks run side by side."""
     month = period.year * 100 + period.month
     with connection.cursor() as cursor:
         if regencies is None:
@@ -164,8 +161,7 @@ def _lines_from_todo(period, result, on_progress, cursor) -> None:
     groups = cursor.fetchall()
     if not groups:
         return
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {_TODO}")  # temporary tables are not analysed otherwise
+    cursor.execute(f"ANALYZE {_TODO}")  # temporary tables are not analysed otherwise
     total = sum(g[-1] for g in groups)
     terms = [
         Terms(
@@ -183,7 +179,7 @@ def _lines_from_todo(period, result, on_progress, cursor) -> None:
     price_ids = sorted({price.pk for price in prices.values()})
     created = _bills_insert(period, cursor)
     result.bills_created += created
-    if created > _ANALYZE_AFTER and connection.vendor == "postgresql":
+    if created > _ANALYZE_AFTER:
         # The planner's idea of the month's bills is a few dozen until autovacuum looks:
         # it would then start the lines' joins from the bills and walk every village's
         # members. Statistics taken here (inside the transaction, which sees its own

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from celery import chord, current_app, group, shared_task
 from celery.backends.base import DisabledBackend
-from django.db import OperationalError
 from django.utils import timezone
 
+from jamsostek.core.batch import TransientDatabaseError, transient_errors
 from jamsostek.core.tasks import enqueue
 from villages.models import Region
 
@@ -66,14 +66,21 @@ def bills_generate_month(period: str | None = None) -> dict:
 
 @shared_task(
     name="contributions.bills_generate_regency",
-    autoretry_for=(OperationalError,),
+    # A deadlock or serialization failure lost to another transaction, a lock timeout or
+    # a lost connection (TransientDatabaseError) runs the task again, at most five times,
+    # each after a random delay of up to 30 s, 60 s, 120 s… (10 min at most). Any other
+    # error fails it, and the month's final step bills what it left.
+    autoretry_for=(TransientDatabaseError,),
     retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
     max_retries=5,
 )
 def bills_generate_regency(period: str, regency_id: int) -> dict:
     """One regency's month: all of bills_generate for its villages (repeatable)."""
-    villages = villages_in(regency=Region.objects.get(pk=regency_id))
-    result = generation.bills_generate(period=parse_period(period), villages=villages)
+    with transient_errors():
+        villages = villages_in(regency=Region.objects.get(pk=regency_id))
+        result = generation.bills_generate(period=parse_period(period), villages=villages)
     return {
         "regency": regency_id,
         "bills_created": result.bills_created,

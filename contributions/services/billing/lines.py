@@ -45,8 +45,19 @@ class LinesWritten:
     lines_added: int = 0
 
 
-# pg_advisory_xact_lock's first key: "bill" in ASCII, the second is the month (YYYYMM).
+# pg_advisory_xact_lock's first key of a month's pair: "bill" in ASCII.
 _PERIOD_LOCK = 0x62696C6C
+
+
+def period_lock_key(period: datetime.date) -> tuple[int, int]:
+    """The month's advisory lock: "bill" and the month as YYYYMM."""
+    return _PERIOD_LOCK, period.year * 100 + period.month
+
+
+def regency_lock_key(period: datetime.date, regency_id: int) -> int:
+    """A regency's advisory lock for the month: one bigint, a key space apart from the
+    months' pairs."""
+    return ((period.year * 100 + period.month) << 32) | regency_id
 
 
 def _period_lock(period: datetime.date, regencies: list[int] | None = None) -> None:
@@ -55,15 +66,14 @@ def _period_lock(period: datetime.date, regencies: list[int] | None = None) -> N
     concurrent run made while it looked. A generation of the whole nation (``regencies``
     None) holds the month alone; one of some regencies shares the month and holds those
     regencies alone, so the monthly job's regency tasks run side by side."""
-    month = period.year * 100 + period.month
+    month = list(period_lock_key(period))
     with connection.cursor() as cursor:
         if regencies is None:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PERIOD_LOCK, month])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", month)
             return
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_PERIOD_LOCK, month])
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", month)
         for regency in sorted(set(regencies)):  # in order: two runs never wait on each other
-            # One bigint key per month and regency (a key space apart from the pairs').
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [(month << 32) | regency])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [regency_lock_key(period, regency)])
 
 
 def _quoted(model, *fields: str) -> tuple[str, ...]:

@@ -122,9 +122,9 @@ def bill_lines_add(
     regencies: list[int] | None = None,
 ) -> LinesWritten:
     """Bill ``period`` for those of ``enrollments`` without a line for it (see
-    ``_lines_write``), inside the caller's transaction. ``regencies``: those
-    ``enrollments`` lie in, when not the whole nation (a regency's task, an activation);
-    see ``_period_lock``."""
+    ``_lines_write``), inside the caller's transaction (or one of its own).
+    ``regencies``: those ``enrollments`` lie in, when not the whole nation (a regency's
+    task, an activation); see ``_period_lock``."""
     written = LinesWritten()
     _period_lock(period, regencies)
     with batch_settings():
@@ -135,7 +135,7 @@ def bill_lines_add(
 def _lines_write(
     period: datetime.date,
     enrollments: QuerySet[Enrollment],
-    result,
+    written: LinesWritten,
     on_progress: Callable[[int, int], None] | None,
 ) -> None:
     """Bill ``period`` for those of ``enrollments`` not billed for it yet, in the database.
@@ -159,12 +159,17 @@ def _lines_write(
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_TODO} ON COMMIT DROP AS {terms_sql}", terms_params
         )
-        _lines_from_todo(period, result, on_progress, cursor)
+        _lines_from_todo(period, written, on_progress, cursor)
         # Done with: another month of the same transaction (an activation's) makes its own.
         cursor.execute(f"DROP TABLE {_TODO}")
 
 
-def _lines_from_todo(period, result, on_progress, cursor) -> None:
+def _lines_from_todo(
+    period: datetime.date,
+    written: LinesWritten,
+    on_progress: Callable[[int, int], None] | None,
+    cursor,
+) -> None:
     flags = [f"r_{program}" for program in Program.values]
     keys = ["seg", "r_src", "r_inc", "r_wag", "r_rsk", "r_occ", *flags]
     cursor.execute(f"SELECT {', '.join(keys)}, COUNT(*) FROM {_TODO} GROUP BY {', '.join(keys)}")
@@ -188,7 +193,7 @@ def _lines_from_todo(period, result, on_progress, cursor) -> None:
     prices = prices_for(period, RateTable.for_month(period), terms)
     price_ids = sorted({price.pk for price in prices.values()})
     created = _bills_insert(period, cursor)
-    result.bills_created += created
+    written.bills_created += created
     if created > _ANALYZE_AFTER:
         # The planner's idea of the month's bills is a few dozen until autovacuum looks:
         # it would then start the lines' joins from the bills and walk every village's
@@ -249,7 +254,7 @@ def _lines_from_todo(period, result, on_progress, cursor) -> None:
     if done != total:
         # An enrollment without its bill or price: a bug, never a silently short bill.
         raise RuntimeError(f"{period:%Y-%m}: {done} lines written for {total} enrollments")
-    result.lines_added += done
+    written.lines_added += done
 
 
 def _bills_insert(period: datetime.date, cursor) -> int:

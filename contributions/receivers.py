@@ -21,7 +21,7 @@ from members import signals as member_signals
 
 from . import selectors, tasks
 from .rates import RateTable, Terms
-from .services.billing import bill_lines_remove_after_end
+from .services.billing.enrollments import bill_lines_remove_after_end
 
 
 def connect() -> None:

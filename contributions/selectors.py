@@ -7,6 +7,8 @@ from collections import defaultdict
 
 from django.db.models import (
     Count,
+    DateField,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -17,8 +19,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 
 from jamsostek.core.choices import Level
@@ -44,7 +47,7 @@ from .models import (
     Relief,
     RuleChange,
 )
-from .periods import month_end
+from .periods import billing_start, month_end
 from .rates import in_force
 
 
@@ -242,6 +245,50 @@ def villages_in(*, village: Region | None = None, regency: Region | None = None)
     if regency is not None:
         return qs.filter(regency=regency)
     return qs
+
+
+def enrollments_unbilled(
+    period: datetime.date, enrollments: QuerySet[Enrollment]
+) -> QuerySet[Enrollment]:
+    """Those of ``enrollments`` with no line for ``period`` (the month's partition answers)."""
+    billed = BillLine.objects.filter(enrollment=OuterRef("pk"), period=period)
+    return enrollments.exclude(Exists(billed))
+
+
+def regencies_to_bill(*, period: datetime.date) -> list[int]:
+    """The regencies with enrollments covered in ``period``: the units the monthly
+    generation fans out to."""
+    covered = enrollments_billable(period).values("member__village_id")
+    return list(
+        villages_in()
+        .filter(pk__in=covered)
+        .order_by("regency_id")
+        .values_list("regency_id", flat=True)
+        .distinct()
+    )
+
+
+def villages_unbilled(*, period: datetime.date) -> QuerySet[Region]:
+    """Villages with an enrollment covered in ``period`` and not billed for it."""
+    unbilled = enrollments_unbilled(period, enrollments_billable(period))
+    return villages_in().filter(pk__in=unbilled.values("member__village_id"))
+
+
+def enrollments_activated_unbilled(*, since: datetime.datetime) -> QuerySet[Enrollment]:
+    """Active enrollments changed since ``since`` whose first month to bill has no line: an
+    activation whose billing was never queued (the broker was down) or never ran."""
+    first_month = Greatest(
+        TruncMonth("effective_from", output_field=DateField()),
+        Value(billing_start(), output_field=DateField()),
+    )
+    first_line = BillLine.objects.filter(enrollment=OuterRef("pk"), period=OuterRef("first_month"))
+    return (
+        Enrollment.objects.filter(
+            status=Status.ACTIVE, effective_from__isnull=False, updated_at__gte=since
+        )
+        .annotate(first_month=first_month)
+        .exclude(Exists(first_line))
+    )
 
 
 def notifications_for(user) -> QuerySet[Notification]:

@@ -8,15 +8,16 @@ from collections.abc import Callable
 
 from celery import chord, current_app, group, shared_task
 from celery.backends.base import DisabledBackend
-from django.db import OperationalError
 from django.utils import timezone
 
+from jamsostek.core.batch import TransientDatabaseError, transient_errors
 from jamsostek.core.tasks import enqueue
 from villages.models import Region
 
 from .periods import add_months, format_period, parse_period
-from .selectors import villages_in
-from .services import arrears, billing, partitions, reminders
+from .selectors import regencies_to_bill, villages_in, villages_unbilled
+from .services import arrears, notifications, partitions, reminders
+from .services.billing import enrollments, generation
 
 
 @shared_task(name="contributions.bills_generate")
@@ -31,7 +32,7 @@ def bills_generate(
     a callable does not travel through the broker, and beat never passes one."""
     day = parse_period(period) if period else timezone.localdate().replace(day=1)
     villages = Region.objects.filter(pk__in=village_ids) if village_ids else None
-    result = billing.bills_generate(period=day, villages=villages, on_progress=on_progress)
+    result = generation.bills_generate(period=day, villages=villages, on_progress=on_progress)
     return {
         "period": format_period(day),
         "bills_created": result.bills_created,
@@ -53,7 +54,7 @@ def bills_generate_month(period: str | None = None) -> dict:
     month = format_period(day)
     # This month's partition of bill lines and, ahead of time, next month's.
     partitions.bill_line_partitions_ensure([day, add_months(day, 1)])
-    regencies = billing.regencies_to_bill(period=day)
+    regencies = regencies_to_bill(period=day)
     header = group(bills_generate_regency.si(month, pk) for pk in regencies)
     if current_app.conf.task_always_eager or not isinstance(current_app.backend, DisabledBackend):
         finish = chord(header)(bills_month_finish.s(month))
@@ -65,14 +66,21 @@ def bills_generate_month(period: str | None = None) -> dict:
 
 @shared_task(
     name="contributions.bills_generate_regency",
-    autoretry_for=(OperationalError,),
+    # A deadlock or serialization failure lost to another transaction, a lock timeout or
+    # a lost connection (TransientDatabaseError) runs the task again, at most five times,
+    # each after a random delay of up to 30 s, 60 s, 120 s… (10 min at most). Any other
+    # error fails it, and the month's final step bills what it left.
+    autoretry_for=(TransientDatabaseError,),
     retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
     max_retries=5,
 )
 def bills_generate_regency(period: str, regency_id: int) -> dict:
     """One regency's month: all of bills_generate for its villages (repeatable)."""
-    villages = villages_in(regency=Region.objects.get(pk=regency_id))
-    result = billing.bills_generate(period=parse_period(period), villages=villages)
+    with transient_errors():
+        villages = villages_in(regency=Region.objects.get(pk=regency_id))
+        result = generation.bills_generate(period=parse_period(period), villages=villages)
     return {
         "regency": regency_id,
         "bills_created": result.bills_created,
@@ -86,7 +94,7 @@ def bills_month_finish(results: list[dict], period: str) -> dict:
     """After every regency's task: bill what a regency's task left (it failed for good, or
     an enrollment was activated meanwhile), then refresh the progress figures."""
     day = parse_period(period)
-    missed = billing.bills_generate(period=day, villages=billing.villages_unbilled(period=day))
+    missed = generation.bills_generate(period=day, villages=villages_unbilled(period=day))
     # By name: the reports app sits above this one.
     enqueue(current_app.signature("reports.progress_refresh"))
     return {
@@ -102,13 +110,13 @@ def bills_month_finish(results: list[dict], period: str) -> dict:
 @shared_task(name="contributions.bills_generate_for_enrollment")
 def bills_generate_for_enrollment(enrollment_id: int) -> int:
     """After an activation: bill the enrollment's months so far (its village only)."""
-    return billing.bills_generate_for_enrollment(enrollment_id=enrollment_id)
+    return enrollments.bills_generate_for_enrollment(enrollment_id=enrollment_id)
 
 
 @shared_task(name="contributions.bills_sweep_activations")
 def bills_sweep_activations() -> int:
     """Hourly catch-up: bill recent activations whose billing was never queued or run."""
-    return billing.bills_sweep_activations()
+    return enrollments.bills_sweep_activations()
 
 
 @shared_task(name="contributions.arrears_rules_apply")
@@ -127,7 +135,7 @@ def reminders_send(today: str | None = None) -> dict:
 @shared_task(name="contributions.notifications_deliver")
 def notifications_deliver() -> dict:
     """Every few minutes: deliver due notifications and retry failed ones."""
-    return reminders.notifications_deliver()
+    return notifications.notifications_deliver()
 
 
 def _day(today: str | None) -> datetime.date | None:

@@ -24,7 +24,7 @@ from accounts.models import Role, User
 from contributions.models import Benefit, Bill, Budget, PaymentMethod, Relief, RuleChange
 from contributions.periods import add_months
 from contributions.services.arrears import arrears_rules_apply
-from contributions.services.billing import bills_generate
+from contributions.services.billing.generation import bills_generate
 from contributions.services.budgets import budget_create
 from contributions.services.claims import claim_record
 from contributions.services.payments import payment_record, payment_review

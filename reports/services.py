@@ -16,12 +16,9 @@ from villages.models import Region, VillageSeat
 from .models import CategoryProgress, StaleProgress, VillageProgress
 from .selectors import villages_with_activity
 
-# Villages per transaction: on PostgreSQL a province is one chunk, the nation nine; each
-# is a few grouped statements over the chunk's rows, so fewer, larger chunks cost the
-# database less. SQLite takes at most 32,766 parameters a statement, and a chunk's ids
-# appear in five of a chunk's statements and subqueries.
+# Villages per transaction: a province is one chunk, the nation nine; each is a few
+# grouped statements over the chunk's rows, so fewer, larger chunks cost the database less.
 CHUNK = 10_000
-SQLITE_CHUNK = 2_000
 
 
 def progress_mark_stale(*, village_ids: Iterable[int]) -> set[int]:
@@ -58,9 +55,8 @@ def progress_refresh(*, villages: QuerySet[Region] | None = None) -> int:
     chunk by chunk, each chunk in its own transaction (a crash leaves whole chunks)."""
     villages = villages if villages is not None else villages_with_activity()
     ids = list(villages.order_by("pk").values_list("pk", flat=True))
-    size = CHUNK if connection.vendor == "postgresql" else SQLITE_CHUNK
-    for start in range(0, len(ids), size):
-        _refresh_chunk(ids[start : start + size])
+    for start in range(0, len(ids), CHUNK):
+        _refresh_chunk(ids[start : start + CHUNK])
     return len(ids)
 
 
@@ -69,7 +65,10 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
 
 
 # Per chunk (see _refresh_chunk), temporary: the members' figures per village, one column
-# pair per category, and the category rows they and the seats make; dropped after each.
+# pair per category, and the category rows they and the seats make. They live in the
+# chunk's transaction (``ON COMMIT DROP``): a rollback takes them away with the rest, so no
+# cleanup runs after a failed statement. A chunk that ends well drops them itself, for the
+# next chunk of a caller's transaction.
 _CHUNK_TABLE = "progress_chunk"
 _ROWS_TABLE = "progress_chunk_rows"
 
@@ -101,10 +100,8 @@ def _members_by_village_sql(ids: list[int]) -> tuple[str, list]:
     )
     categories = list(Category.values)
     bit = " ".join(f"WHEN %s THEN {1 << i}" for i in range(len(categories)))
-    # A member's categories OR-ed: BIT_OR, or on SQLite (which has none) the sum of the
-    # distinct bits, the same number.
-    fold = "BIT_OR({})" if connection.vendor == "postgresql" else "SUM(DISTINCT {})"
-    mask = fold.format(f"CASE r.{r_category} {bit} ELSE 0 END")
+    # A member's categories OR-ed into one mask.
+    mask = f"BIT_OR(CASE r.{r_category} {bit} ELSE 0 END)"
     active = f"CASE WHEN e.{e_id} IS NULL THEN 0 ELSE 1 END"
     per_village = ", ".join(
         f"SUM((COALESCE(rm.mask, 0) >> {i}) & 1) AS reg{i}, "
@@ -160,58 +157,56 @@ def _refresh_chunk(ids: list[int]) -> None:
     counts = ("positions", "registered", "active")
     changed = " OR ".join(f"{category_t}.{f} <> excluded.{f}" for f in counts)
     with connection.cursor() as cursor:
-        for table in (_CHUNK_TABLE, _ROWS_TABLE):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_CHUNK_TABLE} AS {members_sql}", members_params)
-        try:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {_ROWS_TABLE} AS "
-                f"SELECT u.v, u.c, SUM(u.p) AS p, SUM(u.r) AS r, SUM(u.a) AS a "
-                f"FROM ({seats_sql} UNION ALL {unpivot}) u GROUP BY u.v, u.c",
-                [*seats_params, *categories],
-            )
-            # Only the rows that changed are written: a nightly refresh finds most
-            # villages as they were, and rewriting their rows would cost a foreign-key
-            # check and index entries each (and as much WAL).
-            cursor.execute(
-                f"DELETE FROM {category_t} WHERE village_id IN ({', '.join(['%s'] * len(ids))}) "
-                f"AND NOT EXISTS (SELECT 1 FROM {_ROWS_TABLE} n "
-                f"WHERE n.v = {category_t}.village_id AND n.c = {category_t}.category)",
-                ids,
-            )
-            cursor.execute(
-                f"INSERT INTO {category_t} (village_id, category, {', '.join(counts)}) "
-                f"SELECT v, c, p, r, a FROM {_ROWS_TABLE} WHERE TRUE "
-                f"ON CONFLICT (village_id, category) DO UPDATE SET "
-                + ", ".join(f"{f} = excluded.{f}" for f in counts)
-                + f" WHERE {changed}"
-            )
-            fields = [
-                "as_of",
-                "rentan_target",
-                "rentan_active",
-                "perisai_agents",
-                "participants_active",
-                "arrears_outstanding",
-                "arrears_months",
-            ]
-            cursor.execute(
-                f"INSERT INTO {village_t} (village_id, {', '.join(fields)}) "
-                f"SELECT r.id, %s, r.rentan_target, COALESCE(pm.act{rentan}, 0), "
-                f"COALESCE(pm.perisai, 0), COALESCE(pm.participants, 0), "
-                f"COALESCE(ar.outstanding, 0), COALESCE(ar.months, 0) "
-                f"FROM {region_t} r "
-                f"LEFT JOIN {_CHUNK_TABLE} pm ON pm.v = r.id "
-                f"LEFT JOIN ({arrears_sql}) ar ON ar.v = r.id "
-                f"WHERE r.id IN ({', '.join(['%s'] * len(ids))}) "
-                f"ON CONFLICT (village_id) DO UPDATE SET "
-                + ", ".join(f"{f} = excluded.{f}" for f in fields),
-                [
-                    connection.ops.adapt_datetimefield_value(timezone.now()),
-                    *arrears_params,
-                    *ids,
-                ],
-            )
-        finally:
-            for table in (_CHUNK_TABLE, _ROWS_TABLE):
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_CHUNK_TABLE} ON COMMIT DROP AS {members_sql}",
+            members_params,
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_ROWS_TABLE} ON COMMIT DROP AS "
+            f"SELECT u.v, u.c, SUM(u.p) AS p, SUM(u.r) AS r, SUM(u.a) AS a "
+            f"FROM ({seats_sql} UNION ALL {unpivot}) u GROUP BY u.v, u.c",
+            [*seats_params, *categories],
+        )
+        # Only the rows that changed are written: a nightly refresh finds most
+        # villages as they were, and rewriting their rows would cost a foreign-key
+        # check and index entries each (and as much WAL).
+        cursor.execute(
+            f"DELETE FROM {category_t} WHERE village_id IN ({', '.join(['%s'] * len(ids))}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {_ROWS_TABLE} n "
+            f"WHERE n.v = {category_t}.village_id AND n.c = {category_t}.category)",
+            ids,
+        )
+        cursor.execute(
+            f"INSERT INTO {category_t} (village_id, category, {', '.join(counts)}) "
+            f"SELECT v, c, p, r, a FROM {_ROWS_TABLE} WHERE TRUE "
+            f"ON CONFLICT (village_id, category) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in counts)
+            + f" WHERE {changed}"
+        )
+        fields = [
+            "as_of",
+            "rentan_target",
+            "rentan_active",
+            "perisai_agents",
+            "participants_active",
+            "arrears_outstanding",
+            "arrears_months",
+        ]
+        cursor.execute(
+            f"INSERT INTO {village_t} (village_id, {', '.join(fields)}) "
+            f"SELECT r.id, %s, r.rentan_target, COALESCE(pm.act{rentan}, 0), "
+            f"COALESCE(pm.perisai, 0), COALESCE(pm.participants, 0), "
+            f"COALESCE(ar.outstanding, 0), COALESCE(ar.months, 0) "
+            f"FROM {region_t} r "
+            f"LEFT JOIN {_CHUNK_TABLE} pm ON pm.v = r.id "
+            f"LEFT JOIN ({arrears_sql}) ar ON ar.v = r.id "
+            f"WHERE r.id IN ({', '.join(['%s'] * len(ids))}) "
+            f"ON CONFLICT (village_id) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in fields),
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                *arrears_params,
+                *ids,
+            ],
+        )
+        cursor.execute(f"DROP TABLE {_CHUNK_TABLE}, {_ROWS_TABLE}")

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from contributions.models import Bill, Payment
 from contributions.periods import parse_period
-from contributions.services.billing import bills_generate
+from contributions.services.billing.generation import bills_generate
 from contributions.services.payments import payment_record
 from members.models import EndReason, Member, Status
 from members.services import lifecycle, registration

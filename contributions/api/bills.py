@@ -19,7 +19,7 @@ from villages.serializers import RegionField
 from .. import selectors
 from ..models import Bill, BillStatus
 from ..periods import format_period, parse_period
-from ..services.billing import bills_generate_for
+from ..services.billing.generation import bills_generate_for
 from ..services.repricing import bills_reprice
 from .common import PeriodField, RegionCodeFilters
 

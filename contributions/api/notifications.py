@@ -12,7 +12,7 @@ from jamsostek.core.filters import UpdatedSinceFilter
 
 from .. import selectors
 from ..models import Notification
-from ..services.reminders import notification_mark_read
+from ..services.notifications import notification_mark_read
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -24,7 +24,7 @@ from members.models import Enrollment, Segment, Status
 from members.services.lifecycle import enrollment_transition, enrollments_lapse
 
 from ..models import Bill, BillLine, BillStatus
-from .billing import bills_refresh
+from .billing.totals import bills_refresh
 
 
 @dataclass

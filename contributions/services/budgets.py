@@ -10,7 +10,7 @@ from members import rules
 from villages.models import Region
 
 from ..models import Bill, Budget
-from .billing import bills_flag_over_budget
+from .billing.totals import bills_flag_over_budget
 
 
 def _check_source(village: Region, funding_source: str) -> None:

@@ -1,4 +1,4 @@
-"""The monthly partitions of bill lines (PostgreSQL; migration 0014 made the table one).
+"""The monthly partitions of bill lines (migration 0014 made the table a partitioned one).
 
 Each month's lines go to a partition of their own, so the unique ``(enrollment, period)``
 index a month's lines are written into holds that month alone and does not grow with the
@@ -51,9 +51,9 @@ def _exists(cursor, name: str) -> bool:
 
 def bill_line_partitions_ensure(periods: Iterable[datetime.date]) -> list[str]:
     """Make the monthly partitions of ``periods`` that are missing, each in a short
-    transaction of its own; returns the names of those made. Nothing on SQLite, inside a
-    transaction, or for a month whose lines are already in the default partition."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    transaction of its own; returns the names of those made. Nothing inside a transaction,
+    or for a month whose lines are already in the default partition."""
+    if connection.in_atomic_block:
         return []
     table = BillLine._meta.db_table
     made = []

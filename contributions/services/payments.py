@@ -24,7 +24,7 @@ from villages.signals import figures_changed
 from ..models import COUNTED_STATUSES, Bill, BillStatus, Payment, PaymentEvent, PaymentStatus
 from ..periods import add_months, format_period
 from .arrears import enrollments_reactivate_paid_up
-from .billing import bills_refresh
+from .billing.totals import bills_refresh
 
 # What evidence files may be, known by their first bytes (not by their name).
 # What evidence may be, by its first bytes (never by its name, which the sender chose).

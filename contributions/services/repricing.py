@@ -32,12 +32,8 @@ from villages.models import Region
 from ..models import Bill, BillAdjustment, BillEvent, BillLine, BillStatus, Price
 from ..periods import billing_start, format_period, months_between
 from ..rates import RateTable
-from .billing import (
-    bill_adjustment_place,
-    bill_credits_release,
-    bills_flag_over_budget,
-    bills_refresh,
-)
+from .billing.adjustments import bill_adjustment_place, bill_credits_release
+from .billing.totals import bills_flag_over_budget, bills_refresh
 from .prices import prices_for, terms_of_price
 
 

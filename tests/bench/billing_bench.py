@@ -265,7 +265,7 @@ def bench_billing(villages: int = 300, per_village: int = 100) -> dict[str, floa
     from accounts.models import Role, User
     from contributions.models import Bill, BillLine, BillPenalty, BillStatus
     from contributions.periods import add_months, due_date
-    from contributions.services.billing import bills_generate
+    from contributions.services.billing.generation import bills_generate
     from tests.bench.run import latency
     from villages.models import Region
 

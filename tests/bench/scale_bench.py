@@ -290,7 +290,7 @@ def generate_in_child(period: datetime.date) -> dict:
 
 def _generate(period: str) -> None:
     _setup()
-    from contributions.services.billing import bills_generate
+    from contributions.services.billing.generation import bills_generate
 
     day = datetime.date.fromisoformat(period)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ import zlib
 import jamsostek.urls  # noqa: F401
 from contributions.models import Bill, BillLine, Payment
 from contributions.periods import parse_period
-from contributions.services.billing import bills_generate
+from contributions.services.billing.generation import bills_generate
 from members.models import Enrollment, Member
 from tests.conftest import KWAYANGAN
 from tests.factories import CoveredMemberFactory, PaymentFactory

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from contributions.models import Bill, BillLine, BillStatus, Payment, PaymentEvent, Rate
-from contributions.services.billing import bills_generate
+from contributions.services.billing.generation import bills_generate
 from jamsostek.core.models import IdempotencyKey
 from jamsostek.core.money import total
 from members.models import Status

@@ -21,7 +21,8 @@ from contributions import tasks
 from contributions.api.notifications import NotificationViewSet
 from contributions.models import Channel, Delivery, Notification
 from contributions.services.arrears import arrears_rules_apply
-from contributions.services.reminders import notifications_deliver, reminders_plan
+from contributions.services.notifications import notifications_deliver
+from contributions.services.reminders import reminders_plan
 from members.models import MemberRole, Status
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KWAYANGAN
 from tests.gateway import Gateway
@@ -576,7 +577,7 @@ def test_a_mail_server_down_is_retried(admin, make_user, mailoutbox, monkeypatch
     def refused(*args, **kwargs):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr("contributions.services.reminders.send_mail", refused)
+    monkeypatch.setattr("contributions.services.notifications.send_mail", refused)
     now = timezone.now()
 
     # When delivery runs

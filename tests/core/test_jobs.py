@@ -74,7 +74,8 @@ def test_a_generation_that_crashes_leaves_nothing_and_the_next_run_completes(adm
     with (
         freeze_time("2025-03-01 01:00:00"),
         mock.patch(
-            "contributions.services.billing.bills_flag_over_budget", side_effect=OSError("gone")
+            "contributions.services.billing.generation.bills_flag_over_budget",
+            side_effect=OSError("gone"),
         ),
         pytest.raises(OSError),
     ):

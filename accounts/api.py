@@ -22,9 +22,10 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from jamsostek.core.cache import fail_open_cache
+from jamsostek.core.choices import Role
 from jamsostek.core.permissions import roles
 
-from .models import Role, User
+from .models import User
 from .selectors import users_for
 from .services import user_create, user_update
 
@@ -243,7 +244,7 @@ class UserFilter(django_filters.FilterSet):
                     "username": "op_kwayangan",
                     "password": "Rahasia-Desa-2025",
                     "full_name": "Slamet Riyadi",
-                    "role": "village_operator",
+                    "role": Role.VILLAGE_OPERATOR.value,
                     "scope_code": "33.26.13.2008",
                     "email": "sekdes@kwayangan.desa.id",
                     "phone": "081234567890",

@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 
 EDITORS = (Role.VILLAGE_OPERATOR, Role.ADMIN)
 AUDITORS = (Role.PMD_AUDITOR, Role.ADMIN)

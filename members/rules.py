@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Role
 from villages import rules as village_rules
 
 from .models import FundingSource, Program, Segment, Status

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from jamsostek.core.choices import SEAT_CATEGORIES, Category, Level
+from jamsostek.core.choices import SEAT_CATEGORIES, Category, Level, Role
 
 from .. import selectors
 from ..access import any_role, roles

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Role
 from jamsostek.core.errors import ApplicationError
 from members import selectors, signals
 from members.api.members import MemberFilter

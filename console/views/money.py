@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from contributions import selectors
 from contributions.api.bills import BillFilter
 from contributions.api.payments import PaymentWriteSerializer
@@ -25,6 +24,7 @@ from contributions.services.payments import (
     payment_reverse,
     payment_review,
 )
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.idempotency import fingerprint, run_once
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.api import UserFilter, UserSerializer
-from accounts.models import Role
 from accounts.rules import grantable_roles
 from accounts.selectors import users_for
 from accounts.services import user_create
@@ -23,7 +22,7 @@ from contributions.api.claims import ClaimSerializer
 from contributions.models import Benefit
 from contributions.services.budgets import budget_create, budget_update
 from contributions.services.claims import claim_record
-from jamsostek.core.choices import SEAT_CATEGORIES
+from jamsostek.core.choices import SEAT_CATEGORIES, Role
 from members.models import FundingSource
 from villages.api import VillageSerializer
 from villages.selectors import villages_for

@@ -8,8 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
-from jamsostek.core.choices import Level
+from jamsostek.core.choices import Level, Role
 from jamsostek.core.filters import UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles
 from jamsostek.core.serializers import FastListSerializer

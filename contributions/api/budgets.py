@@ -7,8 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts.models import Role
-from jamsostek.core.choices import Level
+from jamsostek.core.choices import Level, Role
 from jamsostek.core.dates import FIRST_YEAR, LAST_YEAR
 from jamsostek.core.fields import MoneyField
 from jamsostek.core.filters import YearFilter

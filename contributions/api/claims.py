@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter, YearFilter
 from jamsostek.core.permissions import roles

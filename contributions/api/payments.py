@@ -19,7 +19,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter
 from jamsostek.core.idempotency import idempotent

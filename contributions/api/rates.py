@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from jamsostek.core.pagination import PageNumberPagination
 from jamsostek.core.permissions import roles
 

@@ -45,8 +45,8 @@ from django.db.models.functions import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from jamsostek.core.batch import batch_settings
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from members.models import Enrollment, Program, Segment, Status, programs_of
 from villages.models import Region

@@ -232,7 +232,7 @@ SPECTACULAR_SETTINGS = {
     # contract must not depend on who fetched it (jamsostek/core/schema.py).
     "DEFAULT_GENERATOR_CLASS": "jamsostek.core.schema.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "accounts.models.Role",
+        "RoleEnum": "jamsostek.core.choices.Role",
         "RegionLevelEnum": "villages.models.Level",
         "CategoryEnum": "jamsostek.core.choices.Category",
         "ProgramEnum": "members.models.Program",

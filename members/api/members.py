@@ -18,8 +18,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Role
 from jamsostek.core.filters import UpdatedSinceFilter
 from jamsostek.core.money import total
 from jamsostek.core.permissions import roles

@@ -181,7 +181,8 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view's rows are its app's permissions.py (jamsostek/core/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["jamsostek.core.permissions.Permitted"],
     "DEFAULT_PAGINATION_CLASS": "jamsostek.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -13,7 +13,7 @@ from jamsostek.core.serializers import FastListSerializer
 from .. import selectors, signals
 from ..models import EndReason, FundingSource, Member, Program, RiskClass, Segment, Status
 from ..nik import mask_nik
-from ..rules import FULL_NIK_ROLES
+from ..permissions import FULL_NIK_ROLES
 from ..serializers import RoleSerializer
 
 

@@ -13,13 +13,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jamsostek.core.choices import Category, Role
+from jamsostek.core.choices import Category
 from jamsostek.core.filters import UpdatedSinceFilter
-from jamsostek.core.permissions import roles
 
 from .. import selectors
 from ..models import FundingSource, Member, Segment, Status
-from ..rules import EDITOR_ROLES, FULL_NIK_ROLES
+from ..permissions import FULL_NIK_ROLES, MEMBERS
 from ..serializers import (
     ActivateSerializer,
     EndSerializer,
@@ -141,25 +140,11 @@ CREATE_EXAMPLE = OpenApiExample(
 class MemberViewSet(
     MemberIOMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    permits = MEMBERS.resource("member")
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    permission_by_action = {
-        "create": EDITOR_ROLES,
-        "partial_update": EDITOR_ROLES,
-        "destroy": EDITOR_ROLES,
-        "submit": EDITOR_ROLES,
-        "activate": (Role.BPJS_OFFICER, Role.ADMIN, Role.VILLAGE_OPERATOR),
-        "end": (Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER, Role.ADMIN),
-    }
-
-    def get_permissions(self):
-        allowed = self.permission_by_action.get(self.action)
-        if allowed:
-            return [roles(*allowed)()]
-        return super().get_permissions()
 
     def get_queryset(self):
         return selectors.members_for(self.request.user)

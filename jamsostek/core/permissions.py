@@ -146,11 +146,13 @@ def permits_of(view) -> Resource:
 def action_of(view, method: str) -> str | None:
     """The action a request takes: a viewset's DRF action, an APIView's method (HEAD is
     GET); None for OPTIONS and for a method the view does not answer (405 follows)."""
+    method = method.lower()
+    if method == "options" or method not in view.http_method_names:
+        return None
     if getattr(view, "action_map", None) is not None:  # a viewset, routed
-        action = getattr(view, "action", None)
-        return None if action in (None, "metadata") else action
-    method = "get" if method.lower() == "head" else method.lower()
-    return method if method != "options" and hasattr(view, method) else None
+        return getattr(view, "action", None)
+    method = "get" if method == "head" else method
+    return method if hasattr(view, method) else None
 
 
 def rule_for(view, method: str) -> Rule | None:

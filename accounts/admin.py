@@ -10,6 +10,7 @@ from jamsostek.core.errors import ApplicationError
 
 from . import rules
 from .models import User, UserAuditEntry
+from .permissions import ACCOUNTS
 from .services import user_changed, user_state
 
 
@@ -25,6 +26,11 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     search_fields = ["username", "full_name", "email", "scope__code"]
     ordering = ["username"]
     raw_id_fields = ["scope"]
+    permits = {
+        "view": ACCOUNTS["admin.user.view"],
+        "add": ACCOUNTS["admin.user.add"],
+        "change": ACCOUNTS["admin.user.change"],
+    }
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("full_name", "email", "phone")}),
@@ -106,6 +112,4 @@ class UserAuditEntryAdmin(ScopedAdmin):
         "old_scope",
         "new_scope",
     ]
-    change_roles = frozenset()
-    add_roles = frozenset()
-    delete_roles = frozenset()
+    permits = {"view": ACCOUNTS["admin.audit.view"]}

@@ -22,9 +22,11 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from jamsostek.core.cache import fail_open_cache
-from jamsostek.core.permissions import roles
+from jamsostek.core.choices import Role
+from jamsostek.core.permissions import Permitted
 
-from .models import Role, User
+from .models import User
+from .permissions import ACCOUNTS
 from .selectors import users_for
 from .services import user_create, user_update
 
@@ -68,6 +70,8 @@ class LoginFailureThrottle(SimpleRateThrottle):
     ],
 )
 class TokenObtainView(TokenObtainPairView):
+    permission_classes = [Permitted]  # simplejwt's views have none
+    permits = ACCOUNTS.resource("token-obtain")
     # Wrong credentials are 401; repeated failures for one username from one address, 429.
     schema_error_statuses = ("401", "429")
     schema_no_409 = True
@@ -120,6 +124,8 @@ class TokenRefreshSerializer(BaseTokenRefreshSerializer):
 class TokenRefreshView(BaseTokenRefreshView):
     # An expired, forged, used or revoked refresh token is 401 (`token_not_valid`,
     # `password_changed`, `no_active_account`, `user_not_found`).
+    permission_classes = [Permitted]
+    permits = ACCOUNTS.resource("token-refresh")
     serializer_class = TokenRefreshSerializer
     schema_error_statuses = ("401",)
     schema_no_409 = True
@@ -155,6 +161,8 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(APIView):
+    permits = ACCOUNTS.resource("me")
+
     @extend_schema(responses=MeSerializer, summary="Who am I: role and scope")
     def get(self, request):
         return Response(MeSerializer(request.user).data)
@@ -243,7 +251,7 @@ class UserFilter(django_filters.FilterSet):
                     "username": "op_kwayangan",
                     "password": "Rahasia-Desa-2025",
                     "full_name": "Slamet Riyadi",
-                    "role": "village_operator",
+                    "role": Role.VILLAGE_OPERATOR.value,
                     "scope_code": "33.26.13.2008",
                     "email": "sekdes@kwayangan.desa.id",
                     "phone": "081234567890",
@@ -258,7 +266,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     rules.py's (admins manage everyone, a pmd_auditor the village operators and district
     viewers of its regency)."""
 
-    permission_classes = [roles(Role.ADMIN, Role.PMD_AUDITOR)]
+    permits = ACCOUNTS.resource("user")
     serializer_class = UserSerializer
     filterset_class = UserFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

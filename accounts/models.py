@@ -5,16 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jamsostek.core.choices import Level
-
-
-class Role(models.TextChoices):
-    VILLAGE_OPERATOR = "village_operator", _("Village operator")
-    DISTRICT_VIEWER = "district_viewer", _("District viewer")
-    PMD_AUDITOR = "pmd_auditor", _("PMD auditor")
-    BPJS_OFFICER = "bpjs_officer", _("BPJS officer")
-    ADMIN = "admin", _("Administrator")
-
+from jamsostek.core.choices import Level, Role
 
 # The level of region each role's scope must be; an admin's scope is the nation.
 ROLE_SCOPE_LEVEL = {
@@ -24,8 +15,6 @@ ROLE_SCOPE_LEVEL = {
     Role.BPJS_OFFICER: Level.REGENCY,
     Role.ADMIN: None,
 }
-# Roles that may use the Django admin (with the same scoping as the API).
-STAFF_ROLES = {Role.ADMIN, Role.PMD_AUDITOR}
 
 
 class Manager(UserManager):

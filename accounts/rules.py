@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
-
-from .models import Role
 
 # The roles each non-admin role manages and may give; an admin manages every role.
 MANAGED_ROLES: dict[str, frozenset[str]] = {

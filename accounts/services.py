@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from jamsostek.core.choices import Level
+from jamsostek.core.choices import STAFF_ROLES, Level, Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.scoping import region_in_scope
 from villages.models import Region
 from villages.selectors import region_for
 
 from . import rules
-from .models import ROLE_SCOPE_LEVEL, STAFF_ROLES, AuditAction, Role, User, UserAuditEntry
+from .models import ROLE_SCOPE_LEVEL, AuditAction, User, UserAuditEntry
 
 _UNSET = object()
 

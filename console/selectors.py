@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Role
 from contributions.periods import add_months
 from contributions.selectors import arrears_by_village, bills_for, notifications_for
-from jamsostek.core.choices import Level
+from jamsostek.core.choices import Level, Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.scoping import region_in_scope
 from reports import selectors as reports

@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.i18n import set_language
 
 from .views import auth, home, imports, members, money, regency
 
@@ -7,9 +6,9 @@ app_name = "console"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth.LogoutView.as_view(), name="logout"),
-    path("language/", set_language, name="language"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("language/", auth.language, name="language"),
     path("villages/<str:code>/", home.village, name="village"),
     path("villages/<str:code>/settings/", regency.village_settings, name="village-settings"),
     path("budgets/", regency.budget_list, name="budgets"),

@@ -7,9 +7,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from jamsostek.core.admin import PermittedAdmin
 from jamsostek.core.errors import ApplicationError
 
 from .models import OccupationSector, Rate, Relief, RuleChange
+from .permissions import CONTRIBUTIONS
 from .services.schedule import rate_close, rate_create, relief_close, relief_create
 
 
@@ -22,29 +24,9 @@ class RuleForm(forms.ModelForm):
     )
 
 
-class RulesAdmin(admin.ModelAdmin):
-    """The money rules: pmd_auditors look, admins keep them."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and getattr(request.user, "role", None) in (
-            "admin",
-            "pmd_auditor",
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def _admin(self, request):
-        return request.user.is_active and getattr(request.user, "role", None) == "admin"
-
-    def has_add_permission(self, request):
-        return self._admin(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._admin(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class RulesAdmin(PermittedAdmin, admin.ModelAdmin):
+    """The money rules: pmd_auditors look, admins keep them (rows: contributions/
+    permissions.py); none is deleted."""
 
 
 class RuleAdmin(RulesAdmin):
@@ -120,6 +102,11 @@ class RateAdmin(RuleAdmin):
     figures = Rate.FIGURES
     create_service = staticmethod(rate_create)
     close_service = staticmethod(rate_close)
+    permits = {
+        "view": CONTRIBUTIONS["admin.rules.view"],
+        "add": CONTRIBUTIONS["rate.create"],
+        "change": CONTRIBUTIONS["rate.close"],  # a row's only change is its closing
+    }
     inlines = [RuleChangeInline]
     list_display = [
         "segment",
@@ -141,6 +128,11 @@ class ReliefAdmin(RuleAdmin):
     figures = Relief.FIGURES
     create_service = staticmethod(relief_create)
     close_service = staticmethod(relief_close)
+    permits = {
+        "view": CONTRIBUTIONS["admin.rules.view"],
+        "add": CONTRIBUTIONS["relief.create"],
+        "change": CONTRIBUTIONS["relief.close"],  # a row's only change is its closing
+    }
     inlines = [RuleChangeInline]
     list_display = ["name", "segment", "percent_off", "effective_from", "effective_to"]
     list_filter = ["segment"]
@@ -152,3 +144,8 @@ class OccupationSectorAdmin(RulesAdmin):
 
     list_display = ["occupation", "sector", "source", "updated_at"]
     list_editable = ["sector"]
+    permits = {
+        "view": CONTRIBUTIONS["admin.rules.view"],
+        "add": CONTRIBUTIONS["admin.sector.change"],
+        "change": CONTRIBUTIONS["admin.sector.change"],
+    }

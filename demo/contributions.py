@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 from contributions.models import Benefit, Bill, Budget, PaymentMethod, Relief, RuleChange
 from contributions.periods import add_months
 from contributions.services.arrears import arrears_rules_apply
@@ -30,6 +30,7 @@ from contributions.services.claims import claim_record
 from contributions.services.payments import payment_record, payment_review
 from contributions.services.repricing import bills_reprice
 from contributions.services.schedule import relief_create
+from jamsostek.core.choices import Role
 from jamsostek.core.money import format_rupiah
 from members.models import EndReason, Enrollment, Segment
 from villages.models import Region

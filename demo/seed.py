@@ -15,16 +15,18 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts.models import STAFF_ROLES, Role, User
+from accounts.models import User
 from contributions.services.reminders import reminders_plan
 from demo.contributions import seed_money
 from demo.members import seed_members
-from jamsostek.core.choices import Category, Level
+from jamsostek.core.choices import STAFF_ROLES, Category, Level, Role
 from reports.services import progress_refresh
 from villages.models import Region, VillageSeat
 from villages.rules import is_kelurahan
 
 DEMO_PASSWORD = "demo-desa-2025"
+# The national admin logs in with its role's name.
+DEMO_ADMIN = Role.ADMIN.value
 
 # The seeds' regencies (../shared/DOMAIN.md) and a short name for usernames.
 DEMO_REGENCIES = {
@@ -141,7 +143,7 @@ def seed_demo(
         raise LookupError(
             f"Regions {', '.join(missing)} are not loaded; run `manage.py load_regions` first."
         )
-    wanted = [("admin", Role.ADMIN, None, "Administrator Nasional")]
+    wanted = [(DEMO_ADMIN, Role.ADMIN, None, "Administrator Nasional")]
     for code, slug in DEMO_REGENCIES.items():
         regency = regions[code]
         wanted.append(
@@ -183,7 +185,7 @@ def seed_demo(
     seats = seed_seats(DEMO_REGENCIES)
     step()
     members = seed_members(
-        [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username="admin")
+        [code for code, _ in DEMO_OPERATORS], actor=User.objects.get(username=DEMO_ADMIN)
     )
     step()
     seed_money([code for code, _ in DEMO_OPERATORS])

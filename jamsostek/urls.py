@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import MeView, TokenObtainView, TokenRefreshView, UserViewSet
@@ -16,6 +15,7 @@ from contributions.api import (
 )
 from jamsostek.core.health import healthz
 from jamsostek.core.schema import ApiRootView
+from jamsostek.core.schema_views import DocsView, SchemaView
 from members.api import ImportJobViewSet, MemberViewSet
 from reports.api import ClaimsReportView, ComplianceView, CoverageView
 from villages.api import RegionViewSet, VillageViewSet
@@ -43,8 +43,8 @@ api_v1 = [
     path("reports/coverage/", CoverageView.as_view(), name="report-coverage"),
     path("reports/compliance/", ComplianceView.as_view(), name="report-compliance"),
     path("reports/claims/", ClaimsReportView.as_view(), name="report-claims"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     *router.urls,
 ]
 

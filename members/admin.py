@@ -1,9 +1,10 @@
 from django.contrib import admin
 
-from jamsostek.core.admin import ScopedAdmin
+from jamsostek.core.admin import PermittedAdmin, ScopedAdmin
 
 from .models import Enrollment, ImportJob, Member, MemberEvent, MemberRole
 from .nik import mask_nik
+from .permissions import MEMBERS
 
 
 class MemberRoleInline(admin.TabularInline):
@@ -81,6 +82,11 @@ class MemberAdmin(ScopedAdmin):
     ]
     readonly_fields = fields
     inlines = [MemberRoleInline, EnrollmentInline, MemberEventInline]
+    permits = {
+        "view": MEMBERS["admin.member.view"],
+        "add": MEMBERS["admin.member.add"],
+        "change": MEMBERS["admin.member.change"],
+    }
 
     @admin.display(description="NIK")
     def masked_nik(self, member):
@@ -88,7 +94,7 @@ class MemberAdmin(ScopedAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(PermittedAdmin, admin.ModelAdmin):
     """Spreadsheet imports, for support: read-only; users see their own through the API."""
 
     list_display = [
@@ -103,18 +109,4 @@ class ImportJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and getattr(request.user, "role", None) == "admin"
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    permits = {"view": MEMBERS["admin.import-job.view"]}

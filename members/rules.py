@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from jamsostek.core.choices import Category
 from villages import rules as village_rules
 
@@ -183,13 +182,3 @@ def transition_action(source: str, to: str) -> str | None:
 def sources_of(action: str) -> list[str]:
     """The statuses ``action`` may start from (``lapse``: active)."""
     return [source for (source, _to), name in TRANSITIONS.items() if name == action]
-
-
-# --- privacy ----------------------------------------------------------------------------
-
-# Who sees a member's whole NIK in its detail and exports (a district viewer sees it
-# masked), and may search by its first digits.
-FULL_NIK_ROLES = frozenset({Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.BPJS_OFFICER, Role.ADMIN})
-
-# Who may register, edit, import and delete a village's members.
-EDITOR_ROLES = (Role.VILLAGE_OPERATOR, Role.ADMIN)

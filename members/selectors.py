@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Role
 from jamsostek.core.cache import fail_open_cache as cache
+from jamsostek.core.choices import Role
 from jamsostek.core.scoping import scope_queryset
 from villages.models import Region
 

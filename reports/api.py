@@ -23,6 +23,7 @@ from villages.selectors import region_for
 from villages.serializers import CategoryFiguresSerializer, RentanSerializer
 
 from . import selectors
+from .permissions import REPORTS
 from .renderers import CSVRenderer, XLSXRenderer
 
 FORMAT = OpenApiParameter(
@@ -159,6 +160,7 @@ COVERAGE_EXAMPLE = OpenApiExample(
 
 
 class CoverageView(ReportView):
+    permits = REPORTS.resource("report-coverage")
     title = "cakupan"
 
     @extend_schema(
@@ -337,6 +339,7 @@ class RegencyYearReport(ReportView):
     )
 )
 class ComplianceView(RegencyYearReport):
+    permits = REPORTS.resource("report-compliance")
     title = "tertib-bayar"
     selector = staticmethod(selectors.compliance)
 
@@ -350,5 +353,6 @@ class ComplianceView(RegencyYearReport):
     )
 )
 class ClaimsReportView(RegencyYearReport):
+    permits = REPORTS.resource("report-claims")
     title = "klaim"
     selector = staticmethod(selectors.claims)

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from jamsostek.core.admin import ScopedAdmin
+from jamsostek.core.admin import PermittedAdmin, ScopedAdmin
 from jamsostek.core.choices import Level
 
 from . import rules
 from .models import Region, VillageSeat
+from .permissions import VILLAGES
 from .services import village_update
 
 
@@ -40,28 +41,28 @@ class VillageSeatFormSet(BaseInlineFormSet):
         return counts
 
 
-class VillageSeatInline(admin.TabularInline):
+class VillageSeatInline(PermittedAdmin, admin.TabularInline):
+    """A village's seats, set by whoever sets them on the API (village.partial_update)."""
+
     model = VillageSeat
     formset = VillageSeatFormSet
     fields = ["category", "count", "updated_by", "updated_at"]
     readonly_fields = ["updated_by", "updated_at"]
     extra = 0
+    permits = {
+        "view": VILLAGES["admin.region.view"],
+        "add": VILLAGES["village.partial_update"],
+        "change": VILLAGES["village.partial_update"],
+        "delete": VILLAGES["village.partial_update"],
+    }
 
     def has_add_permission(self, request, obj=None):
+        # Only a village has seats.
         return (
-            request.user.role in ("admin", "pmd_auditor")
+            super().has_add_permission(request, obj)
             and obj is not None
-            and obj.level == "village"
+            and obj.level == Level.VILLAGE
         )
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.role in ("admin", "pmd_auditor")
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.role in ("admin", "pmd_auditor")
-
-    def has_view_permission(self, request, obj=None):
-        return True
 
 
 @admin.register(Region)
@@ -82,7 +83,12 @@ class RegionAdmin(ScopedAdmin):
         "updated_at",
     ]
     fields = [*readonly_fields[:-1], "rentan_target", "employed_population", "updated_at"]
-    change_roles = frozenset({"admin", "pmd_auditor"})
+    permits = {
+        "view": VILLAGES["admin.region.view"],
+        "add": VILLAGES["admin.region.add"],
+        # A region's target (and, below, a village's seats): as on the API.
+        "change": VILLAGES["village.partial_update"],
+    }
     inlines = [VillageSeatInline]
 
     def get_search_results(self, request, queryset, search_term):

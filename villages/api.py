@@ -9,10 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jamsostek.core.choices import Level
-from jamsostek.core.permissions import roles
 
 from . import rules, signals
 from .models import Region
+from .permissions import VILLAGES
 from .selectors import regions_list, villages_for
 from .serializers import ProgressSerializer
 from .services import village_update
@@ -60,6 +60,7 @@ class RegionSerializer(serializers.ModelSerializer):
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Provinces, regencies, districts and villages: reference data for every user."""
 
+    permits = VILLAGES.resource("region")
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     lookup_field = "code"
@@ -168,16 +169,12 @@ class VillageFilter(django_filters.FilterSet):
     ),
 )
 class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permits = VILLAGES.resource("village")
     serializer_class = VillageSerializer
     filterset_class = VillageFilter
     lookup_field = "code"
     lookup_value_regex = r"\d{2}\.\d{2}\.\d{2}\.\d{4}"
     http_method_names = ["get", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "partial_update":
-            return [roles("pmd_auditor", "admin")()]
-        return super().get_permissions()
 
     def get_queryset(self):
         return villages_for(self.request.user)

@@ -1,4 +1,5 @@
-"""Logging in and out of the console, with the API's throttle on failed attempts."""
+"""Logging in and out of the console, with the API's throttle on failed attempts, and
+choosing its language."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from accounts.api import LoginFailureThrottle
+
+from ..access import permit
+from ..permissions import CONSOLE
 
 
 class LoginView(auth_views.LoginView):
@@ -42,3 +47,8 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     next_page = "console:login"
+
+
+login = permit(CONSOLE, "login")(LoginView.as_view())
+logout = permit(CONSOLE, "logout")(LogoutView.as_view())
+language = permit(CONSOLE, "language")(set_language)  # Django's

@@ -6,20 +6,21 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from jamsostek.core.choices import SEAT_CATEGORIES, Category, Level
+from villages.permissions import VILLAGES
 
 from .. import selectors
-from ..access import any_role, roles
+from ..access import permit
+from ..permissions import CONSOLE
 
 
-@any_role
+@permit(CONSOLE, "home")
 def home(request):
     name, kwargs = selectors.home_url_name(request.user)
     return redirect(name, **kwargs)
 
 
-@any_role
+@permit(VILLAGES, "village.retrieve")
 def village(request, code: str):
     page = selectors.village_home(request.user, code)
     chart = {
@@ -30,13 +31,13 @@ def village(request, code: str):
             {"label": str(_("Active")), "data": [row["active"] for row in page.seats]},
         ],
     }
-    may_set = request.user.role in (Role.PMD_AUDITOR, Role.ADMIN)
+    may_set = VILLAGES["village.partial_update"].allows(request.user)
     return render(
         request, "console/village.html", {"page": page, "chart": chart, "may_set": may_set}
     )
 
 
-@roles(Role.DISTRICT_VIEWER, Role.PMD_AUDITOR, Role.BPJS_OFFICER, Role.ADMIN)
+@permit(CONSOLE, "dashboard")
 def dashboard(request):
     page = selectors.dashboard(request.user, request.GET.get("code"))
     rentan = {

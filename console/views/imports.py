@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from jamsostek.core.errors import ApplicationError
 from members.api.spreadsheet import ImportUploadSerializer
-from members.rules import EDITOR_ROLES
+from members.permissions import MEMBERS
 from members.selectors import import_job_rows_done, import_jobs_for
 from members.services.import_jobs import members_import_file
 
-from ..access import roles
+from ..access import permit
 
 SESSION_KEY = "console_import"
 # htmx stops polling an element that answers 286 (its content is still swapped in).
@@ -40,7 +40,7 @@ def _page(request, **context):
     return render(request, "console/import.html", context, status=context.pop("status", 200))
 
 
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.import_")
 def import_start(request):
     """The upload form; a POST checks the file and shows what importing it would do."""
     if request.method != "POST":
@@ -74,7 +74,7 @@ def import_start(request):
 
 
 @require_POST
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.import_")
 def import_confirm(request):
     """Import the file checked last (all or nothing unless it was checked as partial)."""
     kept = request.session.get(SESSION_KEY)
@@ -99,7 +99,7 @@ def import_confirm(request):
     return _page(request, done=True, run=run, filename=kept["filename"])
 
 
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.import_")  # the job of an import the caller checked
 def import_job(request, pk: int):
     """A big file's job, as a fragment the page polls (htmx) until it is done."""
     job = import_jobs_for(request.user).filter(pk=pk).first()

@@ -12,24 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from jamsostek.core.choices import Category
+from jamsostek.core.choices import Category, Role
 from jamsostek.core.errors import ApplicationError
 from members import selectors, signals
 from members.api.members import MemberFilter
 from members.models import EndReason, FundingSource, Occupation, RiskClass, Segment, Sex, Status
-from members.rules import EDITOR_ROLES, FULL_NIK_ROLES
+from members.permissions import FULL_NIK_ROLES, MEMBERS
 from members.serializers import ActivateSerializer, EndSerializer, MemberUpdateSerializer
 from members.services import lifecycle, registration
 from members.services.imports import member_create_from_row
 from members.spreadsheet.columns import COLUMNS
 
-from ..access import OFFICERS, any_role, roles
+from ..access import permit
 from ..forms import submit
+from ..permissions import CONSOLE
 
 PAGE_SIZE = 50
-ACTIVATORS = (Role.BPJS_OFFICER, Role.ADMIN, Role.VILLAGE_OPERATOR)
-ENDERS = (Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER, Role.ADMIN)
 
 
 def _member_or_404(user, pk: int):
@@ -39,7 +37,7 @@ def _member_or_404(user, pk: int):
     return member
 
 
-@any_role
+@permit(MEMBERS, "member.list")
 def member_list(request):
     filters = MemberFilter(
         request.GET, queryset=selectors.members_for(request.user), request=request
@@ -60,19 +58,19 @@ def member_list(request):
             "query": query.urlencode(),
             "categories": Category.choices,
             "statuses": Status.choices,
-            "may_register": request.user.role in EDITOR_ROLES,
+            "may_register": MEMBERS["member.create"].allows(request.user),
         },
     )
 
 
-@any_role
+@permit(MEMBERS, "member.retrieve")
 def member_detail(request, pk: int):
     member = _member_or_404(request.user, pk)
     enrollment = selectors.shown_enrollment(member)
     price = None
     if enrollment is not None and enrollment.is_open:
         price = signals.enrollment_pricer(timezone.localdate())(enrollment)
-    role = request.user.role
+    user = request.user
     return render(
         request,
         "console/member.html",
@@ -80,16 +78,16 @@ def member_detail(request, pk: int):
             "member": member,
             "enrollment": enrollment,
             "price": price,
-            "nik": member.nik if role in FULL_NIK_ROLES else None,
+            "nik": member.nik if user.role in FULL_NIK_ROLES else None,
             "history": list(selectors.member_history(member)[:50]),
-            "may_edit": role in EDITOR_ROLES,
-            "may_submit": role in EDITOR_ROLES
+            "may_edit": MEMBERS["member.partial_update"].allows(user),
+            "may_submit": MEMBERS["member.submit"].allows(user)
             and enrollment is not None
             and enrollment.status == Status.DRAFT,
-            "may_activate": role in ACTIVATORS
+            "may_activate": MEMBERS["member.activate"].allows(user)
             and enrollment is not None
             and enrollment.status == Status.SUBMITTED,
-            "may_end": role in ENDERS
+            "may_end": MEMBERS["member.end"].allows(user)
             and enrollment is not None
             and enrollment.status in (Status.SUBMITTED, Status.ACTIVE, Status.LAPSED),
             "end_reasons": EndReason.choices,
@@ -123,7 +121,7 @@ def _refused(request, pk: int, errors: dict):
     return redirect("console:member", pk=pk)
 
 
-@roles(*OFFICERS)
+@permit(CONSOLE, "activations")
 def activations(request):
     """The BPJS office's queue: enrollments of its regency submitted and awaiting a KPJ."""
     waiting = selectors.filter_by_status(
@@ -138,7 +136,7 @@ def activations(request):
 
 
 @require_POST
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.submit")
 def member_submit(request, pk: int):
     return _step(
         request,
@@ -149,7 +147,7 @@ def member_submit(request, pk: int):
 
 
 @require_POST
-@roles(*ACTIVATORS)
+@permit(MEMBERS, "member.activate")
 def member_activate(request, pk: int):
     body = ActivateSerializer(data=request.POST)
     if not body.is_valid():
@@ -165,7 +163,7 @@ def member_activate(request, pk: int):
 
 
 @require_POST
-@roles(*ENDERS)
+@permit(MEMBERS, "member.end")
 def member_end(request, pk: int):
     body = EndSerializer(data=request.POST)
     if not body.is_valid():
@@ -192,7 +190,7 @@ CHOICES = {
 }
 
 
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.create")
 def member_new(request):
     """One member, the template's columns as a form: checked as a sheet row is (the same
     cleaning, serializer and service), each error beside its field."""
@@ -239,7 +237,7 @@ EDITABLE = ["full_name", "phone", "occupation"]
 TERMS = ["segment", "declared_income", "wage", "risk_class", "funding_source"]
 
 
-@roles(*EDITOR_ROLES)
+@permit(MEMBERS, "member.partial_update")
 def member_edit(request, pk: int):
     """The person's name, phone and occupation and the enrollment's terms, with a reason for
     the history: the API's PATCH, its serializer and service (NIK, birth date and sex are

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from contributions import selectors
 from contributions.api.bills import BillFilter
 from contributions.api.payments import PaymentWriteSerializer
 from contributions.models import BillStatus, PaymentMethod, PaymentStatus
+from contributions.permissions import CONTRIBUTIONS
 from contributions.services.payments import (
     evidence_content_type,
     payment_record,
@@ -28,15 +28,12 @@ from contributions.services.payments import (
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.idempotency import fingerprint, run_once
 
-from ..access import any_role, roles
+from ..access import permit
 
 PAGE_SIZE = 50
-RECORDERS = (Role.VILLAGE_OPERATOR, Role.ADMIN)
-REVIEWERS = (Role.PMD_AUDITOR, Role.ADMIN)
-REVERSERS = (Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.ADMIN)
 
 
-@any_role
+@permit(CONTRIBUTIONS, "bill.list")
 def bill_list(request):
     filters = BillFilter(request.GET, queryset=selectors.bills_for(request.user), request=request)
     try:
@@ -62,7 +59,7 @@ def bill_list(request):
 
 def _bill_page(request, bill, *, errors=None, values=None, status=200):
     payable = (
-        request.user.role in RECORDERS
+        CONTRIBUTIONS["payment.create"].allows(request.user)
         and bill.status not in (BillStatus.PAID, BillStatus.VOID)
         and bill.outstanding > 0
     )
@@ -84,7 +81,7 @@ def _bill_page(request, bill, *, errors=None, values=None, status=200):
     )
 
 
-@any_role
+@permit(CONTRIBUTIONS, "bill.retrieve")
 def bill_detail(request, pk: int):
     bill = selectors.bill_detail_for(request.user).filter(pk=pk).first()
     if bill is None:
@@ -93,7 +90,7 @@ def bill_detail(request, pk: int):
 
 
 @require_POST
-@roles(*RECORDERS)
+@permit(CONTRIBUTIONS, "payment.create")
 def bill_pay(request, pk: int):
     """Record a payment against the bill, with its evidence. The form carries a key made
     when it was shown: a double click or a resent form replays the first payment (the API's
@@ -146,7 +143,7 @@ def bill_pay(request, pk: int):
 # --- the audit queue ----------------------------------------------------------------------
 
 
-@roles(*REVIEWERS)
+@permit(CONTRIBUTIONS, "payment.verify")  # who reviews payments has their queue
 def audit_queue(request):
     """Payments awaiting review in the caller's regency, oldest first, evidence inline."""
     pending = selectors.payments_for(request.user).filter(status=PaymentStatus.PENDING_REVIEW)
@@ -157,7 +154,7 @@ def audit_queue(request):
 
 
 @require_GET
-@any_role
+@permit(CONTRIBUTIONS, "payment.evidence")
 @xframe_options_sameorigin  # the audit queue embeds PDFs; other sites still may not
 def payment_evidence(request, pk: int):
     """A payment's evidence shown in the browser (the API's endpoint downloads it), typed by
@@ -201,19 +198,19 @@ def _review(request, pk: int, verdict: str):
 
 
 @require_POST
-@roles(*REVIEWERS)
+@permit(CONTRIBUTIONS, "payment.verify")
 def payment_verify(request, pk: int):
     return _review(request, pk, "verify")
 
 
 @require_POST
-@roles(*REVIEWERS)
+@permit(CONTRIBUTIONS, "payment.reject")
 def payment_reject(request, pk: int):
     return _review(request, pk, "reject")
 
 
 @require_POST
-@roles(*REVERSERS)
+@permit(CONTRIBUTIONS, "payment.reverse")
 def payment_reverse_view(request, pk: int):
     payment = selectors.payments_for(request.user).filter(pk=pk).first()
     if payment is None:

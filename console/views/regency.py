@@ -5,7 +5,6 @@ serializer and writes with its service (console/forms.py)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.api import UserFilter, UserSerializer
-from accounts.models import Role
+from accounts.permissions import ACCOUNTS
 from accounts.rules import grantable_roles
 from accounts.selectors import users_for
 from accounts.services import user_create
@@ -21,15 +20,17 @@ from contributions import selectors as money
 from contributions.api.budgets import BudgetFilter, BudgetSerializer, BudgetUpdateSerializer
 from contributions.api.claims import ClaimSerializer
 from contributions.models import Benefit
+from contributions.permissions import CONTRIBUTIONS
 from contributions.services.budgets import budget_create, budget_update
 from contributions.services.claims import claim_record
-from jamsostek.core.choices import SEAT_CATEGORIES
+from jamsostek.core.choices import SEAT_CATEGORIES, Role
 from members.models import FundingSource
 from villages.api import VillageSerializer
+from villages.permissions import VILLAGES
 from villages.selectors import villages_for
 from villages.services import village_update
 
-from ..access import AUDITORS, OFFICERS, any_role, roles
+from ..access import permit
 from ..forms import submit
 
 PAGE_SIZE = 50
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 # --- a village's seats and target ---------------------------------------------------------
 
 
-@roles(*AUDITORS)
+@permit(VILLAGES, "village.partial_update")
 def village_settings(request, code: str):
     village = villages_for(request.user).filter(code=code).first()
     if village is None:
@@ -84,15 +85,13 @@ def village_settings(request, code: str):
 # --- budgets --------------------------------------------------------------------------------
 
 
-@any_role
+@permit(CONTRIBUTIONS, "budget.list", post="budget.create")
 def budget_list(request):
     filters = BudgetFilter(request.GET, queryset=money.budgets_for(request.user), request=request)
     page = Paginator(filters.qs.order_by("-year", "village__code", "funding_source"), PAGE_SIZE)
     errors: dict = {}
     values: dict = {"year": timezone.localdate().year}
     if request.method == "POST":
-        if request.user.role not in AUDITORS:
-            raise PermissionDenied
         values = request.POST
         pk = request.POST.get("budget")
         if pk:  # a new amount for an existing budget
@@ -122,7 +121,7 @@ def budget_list(request):
             "page": page.get_page(request.GET.get("page")),
             "query": "",
             "filters": filters,
-            "may_set": request.user.role in AUDITORS,
+            "may_set": CONTRIBUTIONS["budget.create"].allows(request.user),
             "sources": FundingSource.choices,
             "values": values,
             "errors": errors,
@@ -134,7 +133,7 @@ def budget_list(request):
 # --- users of the regency -----------------------------------------------------------------
 
 
-@roles(*AUDITORS)
+@permit(ACCOUNTS, "user.list", post="user.create")
 def user_list(request):
     filters = UserFilter(request.GET, queryset=users_for(request.user), request=request)
     errors: dict = {}
@@ -168,13 +167,11 @@ def user_list(request):
 # --- benefits paid ------------------------------------------------------------------------
 
 
-@any_role
+@permit(CONTRIBUTIONS, "claim.list", post="claim.create")
 def claim_list(request):
     errors: dict = {}
     values: dict = {}
     if request.method == "POST":
-        if request.user.role not in OFFICERS:
-            raise PermissionDenied
         values = request.POST
         done = submit(
             ClaimSerializer(data=request.POST, context={"request": request}),
@@ -193,7 +190,7 @@ def claim_list(request):
         {
             "page": page,
             "query": "",
-            "may_record": request.user.role in OFFICERS,
+            "may_record": CONTRIBUTIONS["claim.create"].allows(request.user),
             "benefits": Benefit.choices,
             "values": values,
             "errors": errors,

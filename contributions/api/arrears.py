@@ -10,6 +10,7 @@ from jamsostek.core.filters import IntegerFilter
 from villages.models import Region
 
 from .. import selectors
+from ..permissions import CONTRIBUTIONS
 from .common import PeriodField
 
 
@@ -37,6 +38,7 @@ class ArrearsFilter(django_filters.FilterSet):
 
 @extend_schema_view(list=extend_schema(summary="Villages in arrears inside your scope"))
 class ArrearsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permits = CONTRIBUTIONS.resource("arrears")
     serializer_class = ArrearsSerializer
     filterset_class = ArrearsFilter
 

@@ -8,10 +8,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from jamsostek.core.choices import Level
 from jamsostek.core.filters import UpdatedSinceFilter, YearFilter
-from jamsostek.core.permissions import roles
 from jamsostek.core.serializers import FastListSerializer
 from members.models import FundingSource, Segment
 from villages.serializers import RegionField
@@ -19,6 +17,7 @@ from villages.serializers import RegionField
 from .. import selectors
 from ..models import Bill, BillStatus
 from ..periods import format_period, parse_period
+from ..permissions import CONTRIBUTIONS
 from ..services.billing.generation import bills_generate_for
 from ..services.repricing import bills_reprice
 from .common import PeriodField, RegionCodeFilters
@@ -195,6 +194,7 @@ class GenerateResultSerializer(serializers.Serializer):
     ),
 )
 class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permits = CONTRIBUTIONS.resource("bill")
     filterset_class = BillFilter
     lookup_value_regex = r"\d+"
 
@@ -205,13 +205,6 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_serializer_class(self):
         return BillDetailSerializer if self.action == "retrieve" else BillSerializer
-
-    def get_permissions(self):
-        if self.action == "generate":
-            return [roles(Role.PMD_AUDITOR, Role.ADMIN)()]
-        if self.action == "reprice":
-            return [roles(Role.ADMIN)()]
-        return super().get_permissions()
 
     @extend_schema(
         request=GenerateSerializer,

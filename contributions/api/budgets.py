@@ -7,18 +7,17 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts.models import Role
 from jamsostek.core.choices import Level
 from jamsostek.core.dates import FIRST_YEAR, LAST_YEAR
 from jamsostek.core.fields import MoneyField
 from jamsostek.core.filters import YearFilter
-from jamsostek.core.permissions import roles
 from members.models import FundingSource
 from members.serializers import FundingSourceField
 from villages.serializers import RegionField
 
 from .. import selectors
 from ..periods import add_months, format_period
+from ..permissions import CONTRIBUTIONS
 from ..services.budgets import budget_create, budget_update
 from .common import RegionCodeFilters
 
@@ -99,15 +98,11 @@ class BudgetFilter(RegionCodeFilters):
     ),
 )
 class BudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permits = CONTRIBUTIONS.resource("budget")
     serializer_class = BudgetSerializer
     filterset_class = BudgetFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action in ("create", "partial_update"):
-            return [roles(Role.PMD_AUDITOR, Role.ADMIN)()]
-        return super().get_permissions()
 
     def get_queryset(self):
         return selectors.budgets_for(self.request.user).order_by(

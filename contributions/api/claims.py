@@ -8,14 +8,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter, YearFilter
-from jamsostek.core.permissions import roles
 from members.selectors import members_for
 
 from .. import selectors
 from ..models import Benefit, BenefitClaim
+from ..permissions import CONTRIBUTIONS
 from ..services.claims import claim_record
 
 
@@ -75,15 +74,11 @@ class ClaimFilter(django_filters.FilterSet):
     ),
 )
 class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permits = CONTRIBUTIONS.resource("claim")
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [roles(Role.BPJS_OFFICER, Role.ADMIN)()]
-        return super().get_permissions()
 
     def get_queryset(self):
         return selectors.claims_for(self.request.user)

@@ -12,6 +12,7 @@ from jamsostek.core.filters import UpdatedSinceFilter
 
 from .. import selectors
 from ..models import Notification
+from ..permissions import CONTRIBUTIONS
 from ..services.notifications import notification_mark_read
 
 
@@ -56,6 +57,7 @@ class NotificationViewSet(
 ):
     """Everyone sees only their own: another user's notification does not exist (404)."""
 
+    permits = CONTRIBUTIONS.resource("notification")
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     lookup_value_regex = r"\d+"

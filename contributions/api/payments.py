@@ -19,16 +19,15 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Role
 from jamsostek.core.fields import MoneyField, ScopedObjectField
 from jamsostek.core.filters import IntegerFilter, UpdatedSinceFilter
 from jamsostek.core.idempotency import idempotent
-from jamsostek.core.permissions import roles
 from members.serializers import FundingSourceField
 
 from .. import selectors
 from ..models import Payment, PaymentMethod, PaymentStatus
 from ..periods import parse_period
+from ..permissions import CONTRIBUTIONS
 from ..services.payments import (
     EVIDENCE_TYPES,
     evidence_content_type,
@@ -170,19 +169,10 @@ class PaymentFilter(RegionCodeFilters):
     ),
 )
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permits = CONTRIBUTIONS.resource("payment")
     filterset_class = PaymentFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "head", "options"]
-    permission_by_action = {
-        "create": (Role.VILLAGE_OPERATOR, Role.ADMIN),
-        "verify": (Role.PMD_AUDITOR, Role.ADMIN),
-        "reject": (Role.PMD_AUDITOR, Role.ADMIN),
-        "reverse": (Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.ADMIN),
-    }
-
-    def get_permissions(self):
-        allowed = self.permission_by_action.get(self.action)
-        return [roles(*allowed)()] if allowed else super().get_permissions()
 
     def get_queryset(self):
         return selectors.payments_for(self.request.user)

@@ -7,12 +7,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from jamsostek.core.pagination import PageNumberPagination
-from jamsostek.core.permissions import roles
 
 from .. import selectors
 from ..models import Rate, Relief, RuleChange
+from ..permissions import CONTRIBUTIONS
 from ..rates import in_force
 from ..services.schedule import rate_close, rate_create, relief_close, relief_create
 
@@ -143,7 +142,6 @@ class ReliefFilter(OnFilter):
         fields = ["segment", "on"]
 
 
-ADMIN_ACTIONS = ("create", "close")
 CLOSE_EXAMPLE = OpenApiExample(
     "the 2025 JP cap ends in February 2026",
     request_only=True,
@@ -157,11 +155,6 @@ class ScheduleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     create_service = None
     close_service = None
     row_name = ""
-
-    def get_permissions(self):
-        if self.action in ADMIN_ACTIONS:
-            return [roles(Role.ADMIN)()]
-        return super().get_permissions()
 
     def create(self, request, *args, **kwargs):
         body = self.get_serializer(data=request.data)
@@ -200,6 +193,7 @@ class RateViewSet(ScheduleViewSet):
     """The rate schedule: the rows in force on a day (today unless ``on`` says), with the
     reliefs of that day beside them. An admin adds rows and closes them, never edits."""
 
+    permits = CONTRIBUTIONS.resource("rate")
     filterset_class = RateFilter
     pagination_class = RateSchedulePagination
     detail_serializer_class = RateDetailSerializer
@@ -245,6 +239,7 @@ class ReliefViewSet(ScheduleViewSet):
     """Reliefs beside the rates (PP 50/2025…), all or those in force ``on`` a day. An admin
     adds rows and closes them, never edits."""
 
+    permits = CONTRIBUTIONS.resource("relief")
     filterset_class = ReliefFilter
     detail_serializer_class = ReliefDetailSerializer
     create_service = staticmethod(relief_create)

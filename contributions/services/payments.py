@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError, ConflictError
 from jamsostek.core.money import format_rupiah
 from members.models import FundingSource
@@ -193,7 +194,7 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
         raise ApplicationError(
             _("Say why the payment is reversed."), code="required", attr="reason"
         )
-    if payment.status == PaymentStatus.VERIFIED and actor.role == "village_operator":
+    if payment.status == PaymentStatus.VERIFIED and actor.role == Role.VILLAGE_OPERATOR:
         raise ApplicationError(
             _("The regency office verified this payment: ask it to reverse the payment."),
             code="reverse_verified",

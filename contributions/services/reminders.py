@@ -22,7 +22,8 @@ from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from jamsostek.core.choices import Role
 from jamsostek.core.money import format_rupiah
 from members.models import MemberRole
 

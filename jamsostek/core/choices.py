@@ -4,6 +4,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Role(models.TextChoices):
+    """A user's role (accounts.User.role); who may do what with each is the apps' tables."""
+
+    VILLAGE_OPERATOR = "village_operator", _("Village operator")
+    DISTRICT_VIEWER = "district_viewer", _("District viewer")
+    PMD_AUDITOR = "pmd_auditor", _("PMD auditor")
+    BPJS_OFFICER = "bpjs_officer", _("BPJS officer")
+    ADMIN = "admin", _("Administrator")
+
+
+# Every role: an action open to every logged-in user.
+EVERY_ROLE = frozenset(Role)
+# The roles that may use the Django admin (with the same scoping as the API).
+STAFF_ROLES = frozenset({Role.ADMIN, Role.PMD_AUDITOR})
+
+
 class Level(models.TextChoices):
     """The levels of the Kemendagri region tree (a user's scope is a region of one level)."""
 

@@ -19,9 +19,10 @@ from drf_spectacular.generators import SchemaGenerator as BaseSchemaGenerator
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from .permissions import CORE, Permitted, Reach, rule_for
 
 SCHEMA_LANGUAGE = "en"
 
@@ -88,7 +89,25 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' schema with one error body, 409 and 413 on every write (a
     record's state can refuse it; a body can be too large) and the statuses a view declares in ``schema_error_statuses``
-    (e.g. the login's 401 and 429)."""
+    (e.g. the login's 401 and 429). Whether a 403 may come and whether anonymous callers
+    may call are read from the operation's row (jamsostek.core.permissions), as the
+    permission class reads it."""
+
+    def _rule(self):
+        return rule_for(self.view, self.method) if hasattr(self.view, "permits") else None
+
+    def _should_add_http403_error_response(self) -> bool:
+        rule = self._rule()
+        if rule is None:
+            return super()._should_add_http403_error_response()
+        return rule.refuses_a_role
+
+    def get_auth(self):
+        auths = super().get_auth()
+        rule = self._rule()
+        if rule is not None and rule.reach == Reach.PUBLIC and {} not in auths:
+            auths.append({})  # OpenAPI's "no authentication needed"
+        return auths
 
     def _get_response_for_code(
         self, serializer, status_code, media_types=None, direction="response"
@@ -189,7 +208,8 @@ COLLECTIONS = {
 class ApiRootView(APIView):
     """``/api/v1/``: where to go from here, answered to anyone (nothing in it is private)."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [Permitted]
+    permits = CORE.resource("api-root")
     authentication_classes = []
 
     @extend_schema(

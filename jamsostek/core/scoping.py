@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 
-from .choices import Level
+from .choices import Level, Role
 
 
 def _is_admin(user) -> bool:
-    return getattr(user, "role", None) == "admin"
+    return getattr(user, "role", None) == Role.ADMIN
 
 
 def scope_q(user, path: str) -> Q:

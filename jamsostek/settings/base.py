@@ -188,7 +188,8 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view's rows are its app's permissions.py (jamsostek/core/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["jamsostek.core.permissions.Permitted"],
     "DEFAULT_PAGINATION_CLASS": "jamsostek.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -239,7 +240,7 @@ SPECTACULAR_SETTINGS = {
     # contract must not depend on who fetched it (jamsostek/core/schema.py).
     "DEFAULT_GENERATOR_CLASS": "jamsostek.core.schema.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "accounts.models.Role",
+        "RoleEnum": "jamsostek.core.choices.Role",
         "RegionLevelEnum": "villages.models.Level",
         "CategoryEnum": "jamsostek.core.choices.Category",
         "ProgramEnum": "members.models.Program",

@@ -1,4 +1,5 @@
-"""The members' endpoints: /members/ (.members) and its spreadsheets (.spreadsheet)."""
+"""The members' endpoints: /members/ (.members, its bodies .bodies) and its spreadsheets
+(.spreadsheet)."""
 
 from .members import MemberViewSet
 from .spreadsheet import ImportJobViewSet

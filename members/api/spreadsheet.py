@@ -25,11 +25,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from jamsostek.core.permissions import roles
-
 from .. import selectors
 from ..models import ImportJob
-from ..rules import EDITOR_ROLES, FULL_NIK_ROLES
+from ..permissions import FULL_NIK_ROLES, MEMBERS
 from ..services.import_jobs import members_import_file
 from ..spreadsheet.columns import MAX_UPLOAD_BYTES, XLSX_TYPE
 from ..spreadsheet.export import members_export
@@ -142,12 +140,6 @@ def _attachment(response, filename: str):
 class MemberIOMixin:
     """Spreadsheet actions of ``MemberViewSet`` (uses its queryset and filters)."""
 
-    def get_permissions(self):
-        # By action, not by route, so that other methods on /import/ answer 405 for everyone.
-        if getattr(self, "action", None) == "import_":
-            return [roles(*EDITOR_ROLES)()]
-        return super().get_permissions()
-
     @extend_schema(
         summary="The .xlsx import template (with drop-downs and instructions in Indonesian)",
         request=None,
@@ -245,6 +237,7 @@ class MemberIOMixin:
     retrieve=extend_schema(summary="One import job: its progress, then its result"),
 )
 class ImportJobViewSet(viewsets.ReadOnlyModelViewSet):
+    permits = MEMBERS.resource("import-job")
     serializer_class = ImportJobSerializer
     lookup_value_regex = r"\d+"
 

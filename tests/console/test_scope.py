@@ -18,8 +18,8 @@ way is reported in the cell, so a 302 here means the step was taken.
 
 ``test_every_console_url_is_in_the_matrix`` walks the URL resolver, so a console page
 without a row fails the suite until someone decides who may open it, and
-``test_the_matrix_agrees_with_the_roles_each_view_declares`` holds the table to the roles
-the views declare (console.access.roles).
+``test_the_matrix_agrees_with_the_rows_each_view_declares`` holds the table to the rows
+of the apps' permission tables the views name (console.access.permit).
 
 Below the matrix: each role's village homes and dashboards over regions near and far
 (including Kwayangan's digits in another province), and the lists (members, bills, the
@@ -438,21 +438,19 @@ def test_the_matrix_has_no_stale_rows():
         assert key[1] in METHODS, key
 
 
-def test_the_matrix_agrees_with_the_roles_each_view_declares():
-    # Given the views that declare their roles (console.access.roles)
-    declared = {
-        pattern.name: set(pattern.callback.allowed_roles)
-        for pattern, _route in console_patterns()
-        if hasattr(pattern.callback, "allowed_roles")
-    }
+def test_the_matrix_agrees_with_the_rows_each_view_declares():
+    # Given the rows each page names (console.access.permit), by method ("*": the others)
+    declared = {pattern.name: pattern.callback.permits for pattern, _route in console_patterns()}
     assert len(declared) >= 18, declared
 
-    # Then exactly the roles left out are refused (403) in the matrix, by the method the
-    # view answers (POST for the steps, GET for the pages)
-    for name, allowed in declared.items():
-        method = "GET" if MATRIX[(name, "GET")][ADMIN] not in (405, NA) else "POST"
-        refused = {role for role in ROLES if MATRIX[(name, method)][role] in (403, NO)}
-        assert refused == set(ROLES) - allowed, name
+    # Then by each method the page answers, exactly the roles its row leaves out are
+    # refused (403) in the matrix
+    for (name, method), cells in MATRIX.items():
+        if cells[ADMIN] in (405, NA):
+            continue
+        rule = declared[name].get(method, declared[name]["*"])
+        refused = {role for role in ROLES if cells[role] in (403, NO)}
+        assert refused == set(ROLES) - rule.roles, (name, method)
 
 
 # --- every page, method and role ----------------------------------------------------------

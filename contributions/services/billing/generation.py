@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from members.models import Segment
 from villages.models import Region

@@ -166,6 +166,42 @@ def _cycles() -> list[list[str]]:
     return components
 
 
+# A file that grows past this becomes a package of one-purpose modules (docs/architecture.md).
+# Settings are a list of values, migrations are history: neither is split.
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    long = [
+        f"{module}: {lines} lines"
+        for module, path in MODULES.items()
+        if not module.startswith("jamsostek.settings")
+        and (lines := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+    assert not long, "\n".join(long)
+
+
+def test_the_top_level_folders_are_the_layers():
+    # Each layer below the project is a folder at the top of the tree, and jamsostek/ holds
+    # only the project (settings, URLs, WSGI, Celery) and its shared kernel, core/.
+    apps = [prefixes[0] for prefixes in LAYERS[1:-1]]
+    assert all("." not in app and (ROOT / app / "apps.py").is_file() for app in apps)
+    assert sorted(PACKAGES) == sorted(["jamsostek", *apps])
+    inside = sorted(
+        path.name
+        for path in (ROOT / "jamsostek").iterdir()
+        if not path.name.startswith((".", "__pycache__"))
+    )
+    assert inside == [
+        "__init__.py",
+        "celery.py",
+        "core",
+        "settings",
+        "urls.py",
+        "wsgi.py",
+    ]
+
+
 def test_no_import_cycle_between_modules():
     cycles = _cycles()
     assert not cycles, "\n".join(" ↔ ".join(cycle) for cycle in cycles)

@@ -93,11 +93,16 @@ def test_a_commands_stderr_wrapper_is_drawn_through_not_around(no_ci):
     assert drawn.count("\n") == 1 and drawn.endswith("\n")
 
 
-def test_a_service_without_a_bar_reports_to_nothing(no_ci):
-    # Given a disabled bar (no terminal), when a service reports to it, then nothing breaks
-    with progress(stream=io.StringIO()) as bar:
+def test_a_service_reporting_to_a_disabled_bar_writes_nothing(no_ci):
+    # Given a bar opened with no total on a stream that is not a terminal (a log file)
+    log = io.StringIO()
+    with progress(desc="Work", stream=log) as bar:
+        # When a service reports to it, learning its total as it goes
         bar.advance_to(5, 10)
-        bar.advance_to(10, 10)
+        bar.advance_to(10, 12)
+        bar.advance_to(12, 12)
+    # Then the log holds none of it: no description, no count, no redraw
+    assert log.getvalue() == ""
 
 
 @pytest.mark.django_db

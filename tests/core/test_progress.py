@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import OutputWrapper
 
 from jamsostek.core.progress import in_ci, progress
-from tests.contributions.helpers import member_covered
+from tests.factories import CoveredMemberFactory
 from tests.villages.test_loader import FAKE, fake_tree, write_source
 
 
@@ -141,7 +141,7 @@ def test_load_regions_on_a_terminal_draws_on_stderr_only(tmp_path, no_ci):
 @pytest.mark.django_db
 def test_generate_bills_into_a_stringio_writes_no_progress(admin, no_ci):
     # Given a member to bill and the command's output captured in StringIO
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     out, err = io.StringIO(), io.StringIO()
     # When a month is billed
     call_command("generate_bills", "--period", "2025-05", stdout=out, stderr=err)
@@ -159,7 +159,7 @@ def test_generate_bills_into_a_stringio_writes_no_progress(admin, no_ci):
 @pytest.mark.django_db
 def test_generate_bills_on_a_terminal_counts_the_lines(admin, no_ci):
     # Given a member to bill and a terminal on stderr
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     out, err = io.StringIO(), FakeTerminal()
     # When a month is billed
     call_command("generate_bills", "--period", "2025-05", stdout=out, stderr=err)
@@ -172,7 +172,7 @@ def test_generate_bills_on_a_terminal_counts_the_lines(admin, no_ci):
 def test_generate_bills_in_ci_draws_nothing_even_on_a_terminal(admin, monkeypatch):
     # Given CI=true and a terminal on stderr
     monkeypatch.setenv("CI", "true")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     err = FakeTerminal()
     # When a month is billed, then nothing is drawn
     call_command("generate_bills", "--period", "2025-05", stdout=io.StringIO(), stderr=err)

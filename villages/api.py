@@ -1,8 +1,16 @@
-"""/regions/ (the reference tree) and /villages/ (villages inside the caller's scope)."""
+"""/regions/ (the reference tree) and /villages/ (villages inside the caller's scope).
+
+A village's body shows its progress, which reports keeps, above this app: the URL conf
+hands ``VillageViewSet`` reports' two functions (jamsostek/urls.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,7 +19,7 @@ from rest_framework.response import Response
 from jamsostek.core.choices import Level
 from jamsostek.core.permissions import roles
 
-from . import rules, signals
+from . import rules
 from .models import Region
 from .selectors import regions_list, villages_for
 from .serializers import ProgressSerializer
@@ -118,7 +126,7 @@ class VillageSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "name", "is_active", "updated_at"]
 
     def get_progress(self, village) -> ProgressSerializer:
-        return signals.progress_body(village)
+        return self.context["progress_of"](village)
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -174,13 +182,30 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = r"\d{2}\.\d{2}\.\d{2}\.\d{4}"
     http_method_names = ["get", "patch", "head", "options"]
 
+    # Given by the layer above (jamsostek/urls.py, from reports): ``load_progress(villages)``
+    # is the queryset with what ``progress_of(village)``, a village's progress body, reads.
+    load_progress: Callable[[QuerySet[Region]], QuerySet[Region]]
+    progress_of: Callable[[Region], dict]
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        if not (hasattr(cls, "load_progress") and hasattr(cls, "progress_of")):
+            raise ImproperlyConfigured(
+                f"{cls.__name__} shows each village's progress: a subclass gives it "
+                "load_progress and progress_of (see jamsostek/urls.py)."
+            )
+        return super().as_view(actions, **initkwargs)
+
     def get_permissions(self):
         if self.action == "partial_update":
             return [roles("pmd_auditor", "admin")()]
         return super().get_permissions()
 
     def get_queryset(self):
-        return villages_for(self.request.user)
+        return self.load_progress(villages_for(self.request.user))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "progress_of": self.progress_of}
 
     @extend_schema(
         responses=ProgressSerializer,
@@ -188,7 +213,7 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["get"])
     def progress(self, request, code=None):
-        return Response(signals.progress_body(self.get_object()))
+        return Response(self.progress_of(self.get_object()))
 
     def partial_update(self, request, *args, **kwargs):
         village = self.get_object()

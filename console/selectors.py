@@ -15,9 +15,9 @@ from jamsostek.core.choices import Level, Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.scoping import region_in_scope
 from reports import selectors as reports
+from reports.progress import village_progress_body, villages_with_progress
 from villages.models import Region
 from villages.selectors import region_for, villages_for
-from villages.signals import progress_body
 
 
 def home_url_name(user) -> tuple[str, dict]:
@@ -43,12 +43,12 @@ def village_home(user, code: str, *, today: datetime.date | None = None) -> Vill
     """A village inside ``user``'s scope (else 404): its progress, the bills of this month
     or falling due in it (last month's PU bill is due on the 15th), the overdue ones, and
     the user's unread reminders."""
-    village = villages_for(user).filter(code=code).first()
+    village = villages_with_progress(villages_for(user)).filter(code=code).first()
     if village is None:
         raise Http404
     today = today or timezone.localdate()
     month = today.replace(day=1)
-    progress = progress_body(village)
+    progress = village_progress_body(village)
     bills = bills_for(user).filter(village=village)
     return VillageHome(
         village=village,

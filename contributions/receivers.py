@@ -1,11 +1,13 @@
-"""Where contributions answers members (whose signals.py declares what is asked).
+"""Where contributions answers members (whose signals.py declares what is sent and asked).
 
 - ``enrollment_activated``: once the transaction commits, a task bills the months the
   enrollment is now covered for.
 - ``enrollment_ended``: its lines on unpaid bills of later months go, in the same
   transaction.
-- ``enrollment_pricer``: an enrollment's monthly price from the rate schedule in force.
-- ``enrollment_arrears`` / ``members_in_arrears``: members' arrears from the overdue bills.
+- ``enrollment_pricer_asked``: an enrollment's monthly price from the rate schedule in
+  force.
+- ``enrollment_arrears_asked`` / ``members_in_arrears_asked``: members' arrears from the
+  overdue bills.
 """
 
 from __future__ import annotations
@@ -32,9 +34,15 @@ def connect() -> None:
     member_signals.enrollment_ended.connect(
         unbill_ended_enrollment, dispatch_uid="contributions.unbill_ended_enrollment"
     )
-    member_signals.enrollment_pricer.answer(enrollment_pricer)
-    member_signals.enrollment_arrears.answer(selectors.enrollment_arrears)
-    member_signals.members_in_arrears.answer(selectors.members_in_arrears)
+    member_signals.enrollment_pricer_asked.connect(
+        answer_enrollment_pricer, dispatch_uid="contributions.answer_enrollment_pricer"
+    )
+    member_signals.enrollment_arrears_asked.connect(
+        answer_enrollment_arrears, dispatch_uid="contributions.answer_enrollment_arrears"
+    )
+    member_signals.members_in_arrears_asked.connect(
+        answer_members_in_arrears, dispatch_uid="contributions.answer_members_in_arrears"
+    )
 
 
 def bill_activated_enrollment(sender, *, enrollment, **kwargs) -> None:
@@ -45,6 +53,18 @@ def bill_activated_enrollment(sender, *, enrollment, **kwargs) -> None:
 
 def unbill_ended_enrollment(sender, *, enrollment, **kwargs) -> None:
     bill_lines_remove_after_end(enrollment=enrollment)
+
+
+def answer_enrollment_pricer(sender, *, day: datetime.date, **kwargs) -> Callable:
+    return enrollment_pricer(day)
+
+
+def answer_enrollment_arrears(sender, *, villages: dict[int, int], **kwargs) -> list:
+    return selectors.enrollment_arrears(villages)
+
+
+def answer_members_in_arrears(sender, **kwargs):
+    return selectors.members_in_arrears()
 
 
 def enrollment_pricer(day: datetime.date) -> Callable:

@@ -18,7 +18,17 @@ from jamsostek.core.schema import ApiRootView
 from jamsostek.core.schema_views import DocsView, SchemaView
 from members.api import ImportJobViewSet, MemberViewSet
 from reports.api import ClaimsReportView, ComplianceView, CoverageView
-from villages.api import RegionViewSet, VillageViewSet
+from reports.progress import village_progress_body, villages_with_progress
+from villages import api as villages_api
+from villages.api import RegionViewSet
+
+
+class VillageViewSet(villages_api.VillageViewSet):
+    # /villages/ with each village's progress, which reports keeps: villages sits below
+    # reports and cannot import it, so the URL conf composes the two here.
+    load_progress = staticmethod(villages_with_progress)
+    progress_of = staticmethod(village_progress_body)
+
 
 router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")

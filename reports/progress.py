@@ -1,5 +1,5 @@
-"""The progress body of API.md, from the precomputed rows: reports' answer to the
-villages.signals hooks, so that a village's body shows its figures."""
+"""The progress body of API.md, from the precomputed rows: what a village's body shows
+(/villages/ is given these functions by jamsostek/urls.py; the console calls them)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Where reports answers the apps below it (their signals.py declare what is asked).
+"""Where reports answers the apps below it (their signals.py declare what is sent).
 
 - ``villages.signals.figures_changed``: the villages' progress is marked stale in the
   writer's transaction, and one refresh per transaction is queued once it commits.
-- ``villages.signals.progress_prefetch`` / ``progress_body``: a village's body shows its
-  progress from reports' rows.
+
+(A village's body shows its progress through reports/progress.py, which the URL conf
+hands to /villages/: see jamsostek/urls.py.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.db import transaction
 from jamsostek.core.tasks import enqueue
 from villages import signals as village_signals
 
-from . import progress, services, tasks
+from . import services, tasks
 
 
 def connect() -> None:
@@ -21,8 +22,6 @@ def connect() -> None:
     village_signals.figures_changed.connect(
         progress_mark_stale, dispatch_uid="reports.progress_mark_stale"
     )
-    village_signals.progress_prefetch.answer(progress.villages_with_progress)
-    village_signals.progress_body.answer(progress.village_progress_body)
 
 
 def progress_mark_stale(sender, *, village_ids, **kwargs) -> None:

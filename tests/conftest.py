@@ -21,8 +21,9 @@ import freezegun
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import Role, User
+from accounts.models import User
 from jamsostek.core import localdb
+from jamsostek.core.choices import Role
 from villages.models import Region
 
 # freezegun swaps the time functions in every loaded module that is not on its ignore list,

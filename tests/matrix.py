@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 
 # The matrices' columns: the five roles (in their default test scopes) and a visitor.
 VO, DV, PMD, BPJS, ADMIN = (

@@ -10,10 +10,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import KWAYANGAN, MEDONO
-from tests.contributions.helpers import member_covered
-from tests.factories import BillFactory
+from tests.factories import BillFactory, CoveredMemberFactory
 from tests.members.helpers import bpu_terms, example_body, make_nik
 from villages.models import Region, VillageSeat
 
@@ -73,7 +72,7 @@ def sheet_row(village: str, **overrides) -> dict:
 def test_dana_desa_is_refused_alike_by_members_the_import_budgets_and_payments(
     api, admin, operator, auditor, language
 ):
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill = BillFactory(village=KWAYANGAN, period="2025-07")
     as_operator, as_auditor = api(operator, language), api(auditor, language)
 

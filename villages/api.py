@@ -1,8 +1,16 @@
-"""/regions/ (the reference tree) and /villages/ (villages inside the caller's scope)."""
+"""/regions/ (the reference tree) and /villages/ (villages inside the caller's scope).
+
+A village's body shows its progress, which reports keeps, above this app: the URL conf
+hands ``VillageViewSet`` reports' two functions (jamsostek/urls.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -10,7 +18,7 @@ from rest_framework.response import Response
 
 from jamsostek.core.choices import Level
 
-from . import rules, signals
+from . import rules
 from .models import Region
 from .permissions import VILLAGES
 from .selectors import regions_list, villages_for
@@ -119,7 +127,7 @@ class VillageSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "name", "is_active", "updated_at"]
 
     def get_progress(self, village) -> ProgressSerializer:
-        return signals.progress_body(village)
+        return self.context["progress_of"](village)
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -176,8 +184,25 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = r"\d{2}\.\d{2}\.\d{2}\.\d{4}"
     http_method_names = ["get", "patch", "head", "options"]
 
+    # Given by the layer above (jamsostek/urls.py, from reports): ``load_progress(villages)``
+    # is the queryset with what ``progress_of(village)``, a village's progress body, reads.
+    load_progress: Callable[[QuerySet[Region]], QuerySet[Region]]
+    progress_of: Callable[[Region], dict]
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        if not (hasattr(cls, "load_progress") and hasattr(cls, "progress_of")):
+            raise ImproperlyConfigured(
+                f"{cls.__name__} shows each village's progress: a subclass gives it "
+                "load_progress and progress_of (see jamsostek/urls.py)."
+            )
+        return super().as_view(actions, **initkwargs)
+
     def get_queryset(self):
-        return villages_for(self.request.user)
+        return self.load_progress(villages_for(self.request.user))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "progress_of": self.progress_of}
 
     @extend_schema(
         responses=ProgressSerializer,
@@ -185,7 +210,7 @@ class VillageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["get"])
     def progress(self, request, code=None):
-        return Response(signals.progress_body(self.get_object()))
+        return Response(self.progress_of(self.get_object()))
 
     def partial_update(self, request, *args, **kwargs):
         village = self.get_object()

@@ -11,7 +11,6 @@ from jamsostek.core.choices import Level
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.scoping import region_in_scope, scope_queryset
 
-from . import signals
 from .models import Region, VillageSeat
 
 
@@ -21,14 +20,13 @@ def regions_list() -> QuerySet[Region]:
 
 
 def villages_for(user) -> QuerySet[Region]:
-    """Villages inside ``user``'s scope, with what their API body needs (progress too)."""
-    return signals.progress_prefetch(
-        scope_queryset(
-            Region.objects.filter(level=Level.VILLAGE)
-            .select_related("district", "regency", "province")
-            .prefetch_related(Prefetch("seats", queryset=VillageSeat.objects.order_by("category"))),
-            user,
-        )
+    """Villages inside ``user``'s scope, with their place in the tree and their seats (their
+    progress, kept by reports, is loaded by whoever shows it)."""
+    return scope_queryset(
+        Region.objects.filter(level=Level.VILLAGE)
+        .select_related("district", "regency", "province")
+        .prefetch_related(Prefetch("seats", queryset=VillageSeat.objects.order_by("category"))),
+        user,
     )
 
 

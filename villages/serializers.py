@@ -1,5 +1,5 @@
 """Serializer pieces other apps' APIs share: a region by code in the caller's scope, and
-the progress body a village shows (its figures come from reports, by villages.signals)."""
+the progress body a village shows (its figures come from reports: see villages/api.py)."""
 
 from __future__ import annotations
 

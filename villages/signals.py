@@ -1,25 +1,15 @@
-"""Every link from villages up to the apps above it (see jamsostek/core/hooks.py).
-
-Events:
+"""Every link from villages up to the apps above it.
 
 ``figures_changed(sender, village_ids)``
     Sent inside the writing transaction by any write that may move a village's figures
     (seats and target here; members, enrollments and payments above). reports marks the
     villages' progress stale and refreshes it once the transaction commits.
 
-Hooks, answered by reports:
-
-``progress_prefetch(queryset) -> queryset``
-    Villages with what ``progress_body`` needs loaded (one query for any number of rows).
-``progress_body(village) -> dict``
-    The village's progress, the body of ``/villages/<code>/progress/``.
+A village's progress, which reports keeps, is not asked for here: the layer above hands
+it to whoever shows it (jamsostek/urls.py gives /villages/ reports' functions; the console
+calls reports itself).
 """
 
 from django.dispatch import Signal
 
-from jamsostek.core.hooks import Hook
-
 figures_changed = Signal()
-
-progress_prefetch = Hook("villages.progress_prefetch")
-progress_body = Hook("villages.progress_body")

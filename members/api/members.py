@@ -2,7 +2,7 @@
 .spreadsheet).
 
 The money figures of an enrollment (its monthly price, its arrears) come from
-contributions through the hooks of members.signals.
+contributions, asked through members.signals (answered by contributions/receivers.py).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import Role, User, UserAuditEntry
+from accounts.models import User, UserAuditEntry
+from jamsostek.core.choices import Role
 from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
     NEW_PASSWORD,
     REFRESH,

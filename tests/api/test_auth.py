@@ -11,7 +11,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.models import Role, User
+from accounts.models import User
+from jamsostek.core.choices import Role
 from tests.conftest import PASSWORD, error_codes
 
 pytestmark = pytest.mark.django_db

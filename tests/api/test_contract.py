@@ -8,7 +8,7 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import KWAYANGAN
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import KAB_PEKALONGAN, KWAYANGAN
 
 pytestmark = pytest.mark.django_db

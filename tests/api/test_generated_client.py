@@ -23,7 +23,7 @@ import pytest
 from django.test.client import ClientHandler
 from django.utils import timezone
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import KAB_PEKALONGAN, KWAYANGAN, PASSWORD, ROOT
 from tests.contributions.helpers import pdf_bytes
 

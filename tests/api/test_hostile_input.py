@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import KWAYANGAN
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from accounts.models import Role
 from accounts.services import user_create
 from contributions.models import BillPenalty, Notification, Payment
 from contributions.services.arrears import arrears_rules_apply
@@ -39,6 +38,7 @@ from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
 from contributions.services.schedule import relief_close, relief_create
+from jamsostek.core.choices import Role
 from jamsostek.urls import router
 from members.models import Enrollment, ImportJob, MemberRole, Status
 from members.services.registration import member_update
@@ -51,13 +51,11 @@ from tests.contributions.helpers import (
     bpu_terms,
     day,
     generate,
-    member_covered,
-    pay,
     pdf_bytes,
     png_bytes,
     pu_terms,
 )
-from tests.factories import MemberFactory
+from tests.factories import CoveredMemberFactory, MemberFactory, PaymentFactory
 from tests.members.helpers import make_nik
 from tests.queries import Page, assert_same_cost, desa
 from villages.models import Level, Region
@@ -123,12 +121,14 @@ def furnish_villages(codes: list[str], *, auditor, admin) -> None:
         village_update(
             village=village, updated_by=auditor, position_counts=seats, rentan_target=50 + index
         )
-        member_covered(admin, village=code, terms=terms, category=official)
-        member_covered(admin, village=code, terms=terms, category="rt", status=Status.SUBMITTED)
-        member_covered(
-            admin,
+        CoveredMemberFactory(actor=admin, village=code, enrollment=terms, category=official)
+        CoveredMemberFactory(
+            actor=admin, village=code, enrollment=terms, category="rt", status=Status.SUBMITTED
+        )
+        CoveredMemberFactory(
+            actor=admin,
             village=code,
-            terms=terms,
+            enrollment=terms,
             category="pekerja_rentan",
             is_perisai=index % 2 == 0,
         )
@@ -278,7 +278,7 @@ def test_members_list_costs_the_same_queries_for_more_members(api, operator, adm
     # Given Kwayangan's operator and two members: one draft, one covered
     client = api(operator)
     MemberFactory(actor=admin, category="bpd")
-    member_covered(admin, category="rt")
+    CoveredMemberFactory(actor=admin, category="rt")
 
     # When the operator lists the members
     few = list_page(client, "members")
@@ -289,17 +289,21 @@ def test_members_list_costs_the_same_queries_for_more_members(api, operator, adm
         {"category": "bpd", "position": "Ketua BPD", "term_end": datetime.date(2028, 12, 31)},
         {"category": "rt", "position": "Ketua RT 01"},
     ]
-    member_covered(admin, roles=two_roles)
-    member_covered(admin, roles=two_roles, terms=pu_terms())
-    member_covered(admin, category="perangkat_desa", terms=pu_terms(), status=Status.SUBMITTED)
-    member_covered(admin, category="linmas", status=Status.DRAFT)
-    member_covered(admin, category="rw", status=Status.LAPSED, lapsed_on="2025-06-01")
-    member_covered(admin, category="pekerja_rentan", is_perisai=True)
+    CoveredMemberFactory(actor=admin, roles=two_roles)
+    CoveredMemberFactory(actor=admin, roles=two_roles, enrollment=pu_terms())
+    CoveredMemberFactory(
+        actor=admin, category="perangkat_desa", enrollment=pu_terms(), status=Status.SUBMITTED
+    )
+    CoveredMemberFactory(actor=admin, category="linmas", status=Status.DRAFT)
+    CoveredMemberFactory(actor=admin, category="rw", status=Status.LAPSED, lapsed_on="2025-06-01")
+    CoveredMemberFactory(actor=admin, category="pekerja_rentan", is_perisai=True)
     for category in ("lkd", "kepala_desa"):
-        ended = member_covered(admin, category=category, status=Status.ENDED, ended_on="2025-06-30")
+        ended = CoveredMemberFactory(
+            actor=admin, category=category, status=Status.ENDED, ended_on="2025-06-30"
+        )
         member_update(actor=admin, member=ended, enrollment=bpu_terms())
     MemberFactory(actor=admin, category="rt", enrollment=None)
-    member_covered(admin, category="rw")
+    CoveredMemberFactory(actor=admin, category="rw")
     generate("2025-05", KWAYANGAN)
     generate("2025-06", KWAYANGAN)
     assert Enrollment.objects.filter(member__village__code=KWAYANGAN).count() == 13
@@ -367,8 +371,10 @@ def test_reliefs_list_costs_the_same_queries_for_more_reliefs(api, operator, adm
 def test_bills_list_costs_the_same_queries_for_more_bills(api, auditor, admin):
     # Given July's two bills of the regency: Kwayangan's BPU, Blacanan's PU
     client = api(auditor)
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(
+        actor=admin, village=BLACANAN, enrollment=pu_terms(), category="perangkat_desa"
+    )
     generate("2025-07")
 
     # When the regency office lists the bills
@@ -377,13 +383,15 @@ def test_bills_list_costs_the_same_queries_for_more_bills(api, auditor, admin):
     # Given more members on both bills, and February to June billed too: ten more bills,
     # with more lines, PU late penalties, and payments on some
     for _ in range(2):
-        member_covered(admin)
-        member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
+        CoveredMemberFactory(actor=admin)
+        CoveredMemberFactory(
+            actor=admin, village=BLACANAN, enrollment=pu_terms(), category="perangkat_desa"
+        )
     for period in ("2025-07", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"):
         generate(period)
     assert BillPenalty.objects.exists()
-    pay(admin, bill_of(period="2025-03"))
-    pay(admin, bill_of(period="2025-04"), amount=10_000)
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-03"))
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-04"), amount=10_000)
 
     # When it lists them again
     many = list_page(client, "bills")
@@ -406,13 +414,13 @@ def test_payments_list_costs_the_same_queries_for_more_payments(
 ):
     # Given Kwayangan's July bill and two payments its operator recorded, awaiting review
     client = api(auditor)
-    member_covered(admin)
-    member_covered(admin, category="linmas")
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     generate("2025-07")
     kwayangan, blacanan = bill_of(), bill_of(BLACANAN)
-    pay(operator, kwayangan, amount=1_000)
-    pay(operator, kwayangan, amount=1_000)
+    PaymentFactory(actor=operator, bill=kwayangan, amount=1_000)
+    PaymentFactory(actor=operator, bill=kwayangan, amount=1_000)
 
     # When the regency office lists the payments
     few = list_page(client, "payments")
@@ -422,15 +430,22 @@ def test_payments_list_costs_the_same_queries_for_more_payments(
     def review(payment, verdict):
         payment_review(actor=auditor, payment=payment, verdict=verdict, note="diperiksa")
 
-    review(pay(operator, kwayangan, amount=1_100), "verify")
-    review(pay(operator, kwayangan, amount=1_200, evidence=evidence("pdf")), "verify")
-    review(pay(operator, kwayangan, amount=700), "reject")
-    payment_reverse(actor=operator, payment=pay(operator, kwayangan, amount=500), reason="salah")
+    review(PaymentFactory(actor=operator, bill=kwayangan, amount=1_100), "verify")
+    review(
+        PaymentFactory(actor=operator, bill=kwayangan, amount=1_200, evidence=evidence("pdf")),
+        "verify",
+    )
+    review(PaymentFactory(actor=operator, bill=kwayangan, amount=700), "reject")
+    payment_reverse(
+        actor=operator,
+        payment=PaymentFactory(actor=operator, bill=kwayangan, amount=500),
+        reason="salah",
+    )
     blacanan_operator = make_user(Role.VILLAGE_OPERATOR, BLACANAN)
-    review(pay(blacanan_operator, blacanan, amount=1_000), "verify")
-    pay(blacanan_operator, blacanan, amount=900, evidence=evidence("png"))
-    review(pay(admin, blacanan, amount=800), "reject")
-    verified = pay(blacanan_operator, blacanan, amount=600)
+    review(PaymentFactory(actor=blacanan_operator, bill=blacanan, amount=1_000), "verify")
+    PaymentFactory(actor=blacanan_operator, bill=blacanan, amount=900, evidence=evidence("png"))
+    review(PaymentFactory(actor=admin, bill=blacanan, amount=800), "reject")
+    verified = PaymentFactory(actor=blacanan_operator, bill=blacanan, amount=600)
     review(verified, "verify")
     payment_reverse(actor=auditor, payment=verified, reason="dobel")
     assert Payment.objects.filter(reversal_of__isnull=False).count() == 2
@@ -448,8 +463,8 @@ def test_payments_list_costs_the_same_queries_for_more_payments(
 def test_arrears_list_costs_the_same_queries_for_more_villages(api, auditor, admin):
     # Given two villages of the regency whose June BPU bill is overdue
     client = api(auditor)
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     generate("2025-06")
 
     # When the regency office lists the villages in arrears
@@ -458,12 +473,14 @@ def test_arrears_list_costs_the_same_queries_for_more_villages(api, auditor, adm
     # Given ten more villages with covered members (BPU and PU), February to June unpaid,
     # a payment on some, and the nightly rules lapsing the BPU members long behind
     for index, code in enumerate(desa(KAB_PEKALONGAN, 10, exclude=(KWAYANGAN, BLACANAN))):
-        member_covered(admin, village=code)
+        CoveredMemberFactory(actor=admin, village=code)
         if index % 2:
-            member_covered(admin, village=code, terms=pu_terms(), category="perangkat_desa")
+            CoveredMemberFactory(
+                actor=admin, village=code, enrollment=pu_terms(), category="perangkat_desa"
+            )
     for period in ("2025-02", "2025-03", "2025-04", "2025-05", "2025-06"):
         generate(period)
-    pay(admin, bill_of(period="2025-02"), amount=5_000)
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-02"), amount=5_000)
     assert arrears_rules_apply(today=day(TODAY)).lapsed > 0
 
     # When it lists them again
@@ -494,13 +511,13 @@ def test_budgets_list_costs_the_same_queries_for_more_budgets(api, auditor, admi
 
     # Given bills and payments against them, and ten more budgets: other years, other
     # sources, other villages, one already passed by what was billed
-    member_covered(admin)
-    member_covered(admin, terms=bpu_terms(funding_source="apbdes"), category="rt")
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, enrollment=bpu_terms(funding_source="apbdes"), category="rt")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     for period in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"):
         generate(period)
-    pay(admin, bill_of(period="2025-01"))
-    pay(admin, bill_of(BLACANAN, period="2025-02"))
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-01"))
+    PaymentFactory(actor=admin, bill=bill_of(BLACANAN, period="2025-02"))
     budget(KWAYANGAN, 2024, "add", 900_000)
     budget(KWAYANGAN, 2026, "add", 1_200_000)
     budget(KWAYANGAN, 2025, "apbdes", 50_000)
@@ -534,8 +551,8 @@ def test_claims_list_costs_the_same_queries_for_more_claims(api, officer, admin)
             amount=amount,
         )
 
-    first = member_covered(admin)
-    second = member_covered(admin, village=BLACANAN)
+    first = CoveredMemberFactory(actor=admin)
+    second = CoveredMemberFactory(actor=admin, village=BLACANAN)
     claim(first)
     claim(second)
 
@@ -547,7 +564,7 @@ def test_claims_list_costs_the_same_queries_for_more_claims(api, officer, admin)
     claim(first, amount=2_500_000)
     claim(second, benefit="beasiswa", amount=3_000_000)
     for index, code in enumerate(desa(KAB_PEKALONGAN, 8, exclude=(KWAYANGAN, BLACANAN))):
-        member = member_covered(admin, village=code)
+        member = CoveredMemberFactory(actor=admin, village=code)
         if index % 3 == 0:
             claim(member, benefit="jkm", amount=None)
         else:
@@ -568,7 +585,7 @@ def test_notifications_list_costs_the_same_queries_for_more_notifications(api, o
     # Given Kwayangan's operator (in the app only) reminded of July's bill before and on
     # its due date
     client = api(operator)
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-07")
     for date in ("2025-07-12", "2025-07-15"):
         reminders_plan(today=day(date))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import codes
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import Role, User
+from accounts.models import User
 from contributions.models import BenefitClaim, Budget, Rate, Relief
 from contributions.services.payments import payment_record
+from jamsostek.core.choices import Role
 from members.models import Enrollment, ImportJob, Member
 from tests.conftest import (
     BANYUMAS,

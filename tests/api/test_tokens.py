@@ -16,8 +16,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.tasks import tokens_flush_expired
+from jamsostek.core.choices import Role
 from tests.auth import (  # noqa: F401 - clear_login_throttle is an autouse fixture
     NEW_PASSWORD,
     REFRESH,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import AuditAction, Role, User, UserAuditEntry
+from accounts.models import AuditAction, User, UserAuditEntry
+from jamsostek.core.choices import Role
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KEDUNGWUNI, KWAYANGAN
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.models import Role, User
+from accounts.models import User
+from jamsostek.core.choices import Role
 from tests.conftest import (
     BANYUMAS,
     CIRAHAB,

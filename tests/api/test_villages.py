@@ -1,11 +1,13 @@
 """/villages/: villages inside the caller's scope, their seats and targets."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, codes, error_codes
+from villages import api as villages_api
 from villages.models import Region, VillageSeat
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,21 @@ def test_the_village_body(api, make_user):
         "percent": None,
     }
     assert "pekerja_rentan" not in progress["categories"]
+
+
+def test_the_villages_viewset_is_served_only_with_the_progress_it_shows():
+    # Given the villages app's own viewset, which cannot know a village's progress (reports
+    # keeps it, above villages), when a URL conf serves it without the two functions,
+    # then it refuses at once rather than on the first request
+    with pytest.raises(ImproperlyConfigured, match="load_progress and progress_of"):
+        villages_api.VillageViewSet.as_view({"get": "list"})
+
+    # And given them, as jamsostek/urls.py does, it is a view
+    class WithProgress(villages_api.VillageViewSet):
+        load_progress = staticmethod(lambda villages: villages)
+        progress_of = staticmethod(lambda village: {})
+
+    assert callable(WithProgress.as_view({"get": "list"}))
 
 
 def test_a_kelurahan_says_so(api, make_user):

@@ -262,10 +262,11 @@ def bench_billing(villages: int = 300, per_village: int = 100) -> dict[str, floa
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from accounts.models import Role, User
+    from accounts.models import User
     from contributions.models import Bill, BillLine, BillPenalty, BillStatus
     from contributions.periods import add_months, due_date
     from contributions.services.billing.generation import bills_generate
+    from jamsostek.core.choices import Role
     from tests.bench.run import latency
     from villages.models import Region
 

@@ -159,7 +159,8 @@ def bench_import(rows: int = 10_000) -> float:
     _ensure_regions()
     from django.test.utils import override_settings
 
-    from accounts.models import Role, User
+    from accounts.models import User
+    from jamsostek.core.choices import Role
     from members.models import Enrollment, Member
     from members.spreadsheet.reading import read_rows
 

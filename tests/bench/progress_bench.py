@@ -221,7 +221,8 @@ def bench_progress(
     from django.test import Client
     from rest_framework.test import APIClient
 
-    from accounts.models import Role, User
+    from accounts.models import User
+    from jamsostek.core.choices import Role
     from villages.models import Level, Region
 
     bench_started = time.perf_counter()

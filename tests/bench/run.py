@@ -34,7 +34,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts.models import Role, User
+    from accounts.models import User
+    from jamsostek.core.choices import Role
     from villages.services import regions_load
 
     print(f"database: PostgreSQL {connection.pg_version} ({connection.settings_dict['NAME']})")

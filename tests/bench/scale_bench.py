@@ -478,8 +478,9 @@ def bench_scale() -> dict[str, float]:
     from django.db.models import Sum
     from rest_framework.test import APIClient
 
-    from accounts.models import Role, User
+    from accounts.models import User
     from contributions.models import Bill, BillLine
+    from jamsostek.core.choices import Role
     from reports.services import progress_refresh
     from villages.models import Region
 

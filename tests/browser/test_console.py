@@ -20,7 +20,8 @@ from reports.selectors import progress_distribution
 from reports.services import progress_refresh
 from tests.browser.conftest import login, wait_for
 from tests.conftest import BLACANAN, KEDUNGWUNI
-from tests.contributions.helpers import bill_of, generate, member_covered
+from tests.contributions.helpers import bill_of, generate
+from tests.factories import CoveredMemberFactory
 from tests.members.helpers import make_nik
 from villages.models import Region
 
@@ -104,7 +105,7 @@ def test_a_payment_with_evidence_is_verified_by_the_regency_and_the_bill_turns_p
     browser, live_server, operator, auditor, admin, tmp_path
 ):
     # Given Kwayangan's July bill for a covered member
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-07", "33.26.13.2008")
     bill = bill_of()
     evidence = tmp_path / "bukti.pdf"
@@ -147,7 +148,9 @@ def test_the_dashboard_charts_draw_the_progress_figures(browser, live_server, au
     # Given members in three villages of Kedungwuni, with their progress counted
     for village in ("33.26.13.2008", "33.26.13.2001", "33.26.13.2002"):
         for _ in range(2):
-            member_covered(admin, village=village, category="pekerja_rentan", occupation="petani")
+            CoveredMemberFactory(
+                actor=admin, village=village, category="pekerja_rentan", occupation="petani"
+            )
     progress_refresh()
     district = Region.objects.get(code=KEDUNGWUNI)
     bands = progress_distribution(auditor, region=district)
@@ -188,7 +191,7 @@ def test_an_operator_of_another_village_meets_a_404_on_a_members_page(
     browser, live_server, make_user, admin
 ):
     # Given a member of Kwayangan, and the operator of Blacanan
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     stranger = make_user(scope=BLACANAN)
     # When the stranger opens the member's page
     login(browser, live_server, stranger)
@@ -220,8 +223,8 @@ def test_on_a_phone_no_page_runs_off_the_screen_and_every_field_has_a_label(
     browser, live_server, operator, auditor, admin
 ):
     # Given some members and bills of Kwayangan, and a phone's screen (390 px wide)
-    member_covered(admin)
-    member_covered(admin, category="linmas")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
     generate("2025-07", "33.26.13.2008")
     progress_refresh()
     browser.execute_cdp_cmd(

@@ -25,11 +25,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.api import LoginFailureThrottle
-from accounts.models import Role
 from contributions.models import Bill, Notification, Payment, PaymentStatus
 from contributions.periods import parse_period
 from contributions.services.reminders import reminders_plan
-from jamsostek.core.choices import SEAT_CATEGORIES
+from jamsostek.core.choices import SEAT_CATEGORIES, Role
 from jamsostek.core.money import format_rupiah
 from members.models import Enrollment, ImportJob, Member, Status
 from members.nik import mask_nik
@@ -45,12 +44,11 @@ from tests.contributions.helpers import (
     bill_of,
     day,
     generate,
-    member_covered,
     pdf_bytes,
     png_bytes,
     pu_terms,
 )
-from tests.factories import MemberFactory, PaymentFactory
+from tests.factories import CoveredMemberFactory, MemberFactory, PaymentFactory
 from tests.members.helpers import bpu_terms, example_body, kpj_for, make_nik
 from villages.models import Level, Region
 from villages.services import village_update
@@ -236,7 +234,7 @@ def test_logging_out_ends_the_session(browser, operator):
 
 def test_the_language_switch_turns_the_pages_english(browser, operator, admin):
     # Given an operator on the members page, in Indonesian (the default), with a member
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     client = browser(operator)
     page = parse(client.get(reverse("console:members")))
     assert page.one("html").get("lang") == "id"
@@ -276,7 +274,7 @@ def furnish(code: str, *, auditor, admin, seats: dict, target: int, members: lis
         rentan_target=target,
     )
     for fields in members:
-        member_covered(admin, village=code, **fields)
+        CoveredMemberFactory(actor=admin, village=code, **fields)
 
 
 def test_the_village_home_shows_its_progress_rows_and_this_months_bills(
@@ -293,7 +291,7 @@ def test_the_village_home_shows_its_progress_rows_and_this_months_bills(
         target=40,
         members=[
             {"category": "bpd"},
-            {"category": "rt", "terms": pu_terms()},
+            {"category": "rt", "enrollment": pu_terms()},
             {"category": "pekerja_rentan", "is_perisai": True},
             {"category": "pekerja_rentan"},
             {"category": "rw", "status": Status.SUBMITTED},
@@ -368,7 +366,7 @@ def test_the_village_home_shows_the_operators_unread_reminders(browser, make_use
     # Given Kwayangan's operator reminded of July's bill before its due date and on it, and
     # the first reminder read
     operator = make_user(Role.VILLAGE_OPERATOR)
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-07", KWAYANGAN)
     reminders_plan(today=day("2025-07-12"))
     clock.tick(datetime.timedelta(minutes=1))
@@ -429,7 +427,7 @@ def regency_with_figures(auditor, admin):
         admin=admin,
         seats={"rw": 3},
         target=50,
-        members=[{"category": "rw", "terms": pu_terms()}, rentan],
+        members=[{"category": "rw", "enrollment": pu_terms()}, rentan],
     )
     furnish(
         BLACANAN,
@@ -1002,8 +1000,8 @@ def test_a_big_file_with_errors_offers_no_import_unless_checked_as_partial(
 @pytest.fixture
 def july_bill(admin):
     """Kwayangan's July BPU bill: two members, Rp 33,600."""
-    member_covered(admin)
-    member_covered(admin, category="linmas")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
     generate("2025-07", KWAYANGAN)
     bill = bill_of()
     assert bill.amount == 33_600
@@ -1135,7 +1133,7 @@ def test_evidence_that_is_no_photo_or_pdf_is_refused_beside_its_field(browser, o
 
 def test_the_bills_list_filters_by_month_and_status(browser, operator, admin):
     # Given Kwayangan billed for May, June and July (May and June overdue), June paid
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     for period in ("2025-05", "2025-06", "2025-07"):
         generate(period, KWAYANGAN)
     PaymentFactory(actor=operator, bill=bill_of(period="2025-06"))
@@ -1160,7 +1158,7 @@ def test_a_month_the_bills_filter_cannot_read_is_shown_not_a_server_error(
 ):
     # Given a bill (the month field is a text box in browsers without a month picker, and a
     # picker offers months before 2015-07 too)
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-07", KWAYANGAN)
 
     # When the month is one the filter cannot read

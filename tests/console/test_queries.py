@@ -27,11 +27,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role
 from contributions.services.budgets import budget_create
 from contributions.services.claims import claim_record
 from contributions.services.payments import payment_reverse, payment_review
 from contributions.services.reminders import reminders_plan
+from jamsostek.core.choices import Role
 from members.models import Status
 from members.services.registration import member_update
 from reports.services import progress_refresh
@@ -43,13 +43,11 @@ from tests.contributions.helpers import (
     bpu_terms,
     day,
     generate,
-    member_covered,
-    pay,
     pdf_bytes,
     png_bytes,
     pu_terms,
 )
-from tests.factories import MemberFactory
+from tests.factories import CoveredMemberFactory, MemberFactory, PaymentFactory
 from tests.queries import Page, assert_same_cost, desa
 from villages.models import Region
 from villages.services import village_update
@@ -84,7 +82,7 @@ def test_members_page_costs_the_same_queries_for_more_members(browser, operator,
     # Given Kwayangan's operator and two members: one draft, one covered
     client = browser(operator)
     MemberFactory(actor=admin, category="bpd")
-    member_covered(admin, category="rt")
+    CoveredMemberFactory(actor=admin, category="rt")
 
     # When the operator opens the members page
     few = measure(client, reverse("console:members"), "tr[data-member]")
@@ -95,17 +93,21 @@ def test_members_page_costs_the_same_queries_for_more_members(browser, operator,
         {"category": "bpd", "position": "Ketua BPD", "term_end": datetime.date(2028, 12, 31)},
         {"category": "rt", "position": "Ketua RT 01"},
     ]
-    member_covered(admin, roles=two_roles)
-    member_covered(admin, roles=two_roles, terms=pu_terms())
-    member_covered(admin, category="perangkat_desa", terms=pu_terms(), status=Status.SUBMITTED)
-    member_covered(admin, category="linmas", status=Status.DRAFT)
-    member_covered(admin, category="rw", status=Status.LAPSED, lapsed_on="2025-06-01")
-    member_covered(admin, category="pekerja_rentan", is_perisai=True)
+    CoveredMemberFactory(actor=admin, roles=two_roles)
+    CoveredMemberFactory(actor=admin, roles=two_roles, enrollment=pu_terms())
+    CoveredMemberFactory(
+        actor=admin, category="perangkat_desa", enrollment=pu_terms(), status=Status.SUBMITTED
+    )
+    CoveredMemberFactory(actor=admin, category="linmas", status=Status.DRAFT)
+    CoveredMemberFactory(actor=admin, category="rw", status=Status.LAPSED, lapsed_on="2025-06-01")
+    CoveredMemberFactory(actor=admin, category="pekerja_rentan", is_perisai=True)
     for category in ("lkd", "kepala_desa"):
-        ended = member_covered(admin, category=category, status=Status.ENDED, ended_on="2025-06-30")
+        ended = CoveredMemberFactory(
+            actor=admin, category=category, status=Status.ENDED, ended_on="2025-06-30"
+        )
         member_update(actor=admin, member=ended, enrollment=bpu_terms())
     MemberFactory(actor=admin, category="rt", enrollment=None)
-    member_covered(admin, category="rw")
+    CoveredMemberFactory(actor=admin, category="rw")
     generate("2025-05", KWAYANGAN)
     generate("2025-06", KWAYANGAN)
 
@@ -123,20 +125,22 @@ def test_a_filtered_members_page_costs_the_same_queries_for_more_members(
     client = browser(district_viewer)
     params = {"search": "siti", "category": "bpd", "status": "active"}
     for code in (KWAYANGAN, "33.26.13.2007"):
-        member_covered(admin, village=code, category="bpd", full_name="Siti Aminah")
+        CoveredMemberFactory(actor=admin, village=code, category="bpd", full_name="Siti Aminah")
 
     # When they search and filter
     few = measure(client, reverse("console:members"), "tr[data-member]", params)
 
     # Given ten more matching, across the district's villages, with other roles too
     for code in desa(KEDUNGWUNI, 10):
-        member_covered(
-            admin,
+        CoveredMemberFactory(
+            actor=admin,
             village=code,
             full_name="Siti Rahayu",
             roles=[{"category": "bpd"}, {"category": "linmas"}],
         )
-        member_covered(admin, village=code, category="bpd", full_name="Slamet")  # not matching
+        CoveredMemberFactory(
+            actor=admin, village=code, category="bpd", full_name="Slamet"
+        )  # not matching
 
     # Then the same search costs as many queries
     many = measure(client, reverse("console:members"), "tr[data-member]", params)
@@ -146,7 +150,7 @@ def test_a_filtered_members_page_costs_the_same_queries_for_more_members(
 def test_member_page_costs_the_same_queries_for_a_longer_history(browser, operator, admin):
     # Given a member registered and covered (three events in its history)
     client = browser(operator)
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     url = reverse("console:member", args=[member.pk])
     few = measure(client, url, history)
 
@@ -206,20 +210,24 @@ def test_activations_page_costs_the_same_queries_for_more_enrollments(browser, o
 def test_bills_page_costs_the_same_queries_for_more_bills(browser, auditor, admin):
     # Given July billed for Kwayangan (BPU) and Blacanan (PU)
     client = browser(auditor)
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(
+        actor=admin, village=BLACANAN, enrollment=pu_terms(), category="perangkat_desa"
+    )
     generate("2025-07")
 
     few = measure(client, reverse("console:bills"), "tr[data-bill]")
 
     # Given February to June billed too (ten more bills), PU late penalties, payments
     for _ in range(2):
-        member_covered(admin)
-        member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
+        CoveredMemberFactory(actor=admin)
+        CoveredMemberFactory(
+            actor=admin, village=BLACANAN, enrollment=pu_terms(), category="perangkat_desa"
+        )
     for period in ("2025-02", "2025-03", "2025-04", "2025-05", "2025-06"):
         generate(period)
-    pay(admin, bill_of(period="2025-03"))
-    pay(admin, bill_of(period="2025-04"), amount=10_000)
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-03"))
+    PaymentFactory(actor=admin, bill=bill_of(period="2025-04"), amount=10_000)
 
     many = measure(client, reverse("console:bills"), "tr[data-bill]")
 
@@ -231,11 +239,11 @@ def test_bill_page_costs_the_same_queries_for_more_lines_and_payments(
 ):
     # Given Kwayangan's July bill of two members and one payment
     client = browser(operator)
-    member_covered(admin)
-    member_covered(admin, category="linmas")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
     generate("2025-07", KWAYANGAN)
     bill = bill_of()
-    pay(operator, bill, amount=1_000)
+    PaymentFactory(actor=operator, bill=bill, amount=1_000)
     url = reverse("console:bill", args=[bill.pk])
 
     few = measure(client, url, lines_and_payments)
@@ -243,19 +251,26 @@ def test_bill_page_costs_the_same_queries_for_more_lines_and_payments(
     # Given ten more members on it, billed again, and more payments: verified (with a PDF),
     # rejected, reversed (an entry of its own), and one with a photo awaiting review
     for category in ("bpd", "rt", "rw", "lkd", "pekerja_rentan") * 2:
-        member_covered(admin, category=category)
+        CoveredMemberFactory(actor=admin, category=category)
     generate("2025-07", KWAYANGAN)
     bill = bill_of()
     payment_review(
         actor=auditor,
-        payment=pay(operator, bill, amount=1_100, evidence=evidence("pdf")),
+        payment=PaymentFactory(actor=operator, bill=bill, amount=1_100, evidence=evidence("pdf")),
         verdict="verify",
     )
     payment_review(
-        actor=auditor, payment=pay(operator, bill, amount=700), verdict="reject", note="x"
+        actor=auditor,
+        payment=PaymentFactory(actor=operator, bill=bill, amount=700),
+        verdict="reject",
+        note="x",
     )
-    payment_reverse(actor=operator, payment=pay(operator, bill, amount=500), reason="salah")
-    pay(operator, bill, amount=900, evidence=evidence("png"))
+    payment_reverse(
+        actor=operator,
+        payment=PaymentFactory(actor=operator, bill=bill, amount=500),
+        reason="salah",
+    )
+    PaymentFactory(actor=operator, bill=bill, amount=900, evidence=evidence("png"))
 
     many = measure(client, url, lines_and_payments)
 
@@ -271,13 +286,13 @@ def test_audit_queue_costs_the_same_queries_for_more_payments(
 ):
     # Given two payments of Kwayangan's July bill awaiting review
     client = browser(auditor)
-    member_covered(admin)
-    member_covered(admin, category="linmas")
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     generate("2025-07")
     kwayangan, blacanan = bill_of(), bill_of(BLACANAN)
-    pay(operator, kwayangan, amount=1_000)
-    pay(operator, kwayangan, amount=1_000)
+    PaymentFactory(actor=operator, bill=kwayangan, amount=1_000)
+    PaymentFactory(actor=operator, bill=kwayangan, amount=1_000)
 
     few = measure(client, reverse("console:audit"), "article[data-payment]")
 
@@ -285,12 +300,21 @@ def test_audit_queue_costs_the_same_queries_for_more_payments(
     # photos as evidence; and others already reviewed or reversed (not in the queue)
     blacanan_operator = make_user(Role.VILLAGE_OPERATOR, BLACANAN)
     for index in range(5):
-        pay(operator, kwayangan, amount=500 + index, evidence=evidence("pdf"))
-        pay(blacanan_operator, blacanan, amount=400 + index, evidence=evidence("png"))
+        PaymentFactory(actor=operator, bill=kwayangan, amount=500 + index, evidence=evidence("pdf"))
+        PaymentFactory(
+            actor=blacanan_operator, bill=blacanan, amount=400 + index, evidence=evidence("png")
+        )
     payment_review(
-        actor=auditor, payment=pay(operator, kwayangan, amount=300), verdict="verify", note=""
+        actor=auditor,
+        payment=PaymentFactory(actor=operator, bill=kwayangan, amount=300),
+        verdict="verify",
+        note="",
     )
-    payment_reverse(actor=operator, payment=pay(operator, kwayangan, amount=200), reason="salah")
+    payment_reverse(
+        actor=operator,
+        payment=PaymentFactory(actor=operator, bill=kwayangan, amount=200),
+        reason="salah",
+    )
 
     many = measure(client, reverse("console:audit"), "article[data-payment]")
 
@@ -310,7 +334,7 @@ def test_village_home_costs_the_same_queries_for_more_bills_and_reminders(
     village_update(
         village=kwayangan, updated_by=auditor, position_counts={"rt": 10}, rentan_target=20
     )
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-06", KWAYANGAN)
     generate("2025-07", KWAYANGAN)
     reminders_plan(today=day("2025-07-12"))
@@ -321,9 +345,9 @@ def test_village_home_costs_the_same_queries_for_more_bills_and_reminders(
 
     # Given members on PU and paid from APBDes (more bills each month), January to May
     # overdue as well, more reminders, and progress refreshed again
-    member_covered(admin, category="perangkat_desa", terms=pu_terms())
-    member_covered(admin, category="rw", terms=bpu_terms(funding_source="apbdes"))
-    member_covered(admin, category="pekerja_rentan", is_perisai=True)
+    CoveredMemberFactory(actor=admin, category="perangkat_desa", enrollment=pu_terms())
+    CoveredMemberFactory(actor=admin, category="rw", enrollment=bpu_terms(funding_source="apbdes"))
+    CoveredMemberFactory(actor=admin, category="pekerja_rentan", is_perisai=True)
     for period in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"):
         generate(period, KWAYANGAN)
     for date in ("2025-07-15", "2025-07-16", "2025-07-22", "2025-07-29"):
@@ -351,9 +375,9 @@ def furnish_villages(codes: list[str], *, auditor, admin) -> None:
             position_counts={"bpd": 7, "rt": 10 + index},
             rentan_target=5 + index,
         )
-        member_covered(admin, village=code, category="bpd")
-        member = member_covered(
-            admin, village=code, category="pekerja_rentan", is_perisai=index % 2 == 0
+        CoveredMemberFactory(actor=admin, village=code, category="bpd")
+        member = CoveredMemberFactory(
+            actor=admin, village=code, category="pekerja_rentan", is_perisai=index % 2 == 0
         )
         claim_record(
             actor=admin,
@@ -366,7 +390,7 @@ def furnish_villages(codes: list[str], *, auditor, admin) -> None:
         )
         generate("2025-05", code)
         generate("2025-06", code)
-        pay(admin, bill_of(code, period="2025-05"))
+        PaymentFactory(actor=admin, bill=bill_of(code, period="2025-05"))
     progress_refresh(villages=Region.objects.filter(code__in=codes))
 
 
@@ -403,9 +427,9 @@ def budgeted_villages(codes: list[str], *, auditor, admin) -> None:
             budget_create(
                 actor=auditor, village=village, year=2025, funding_source=source, amount=9_000_000
             )
-        member_covered(admin, village=code, category="bpd")
+        CoveredMemberFactory(actor=admin, village=code, category="bpd")
         generate("2025-06", code)
-        pay(admin, bill_of(code, period="2025-06"))
+        PaymentFactory(actor=admin, bill=bill_of(code, period="2025-06"))
 
 
 def test_budgets_page_costs_the_same_queries_for_more_budgets(browser, auditor, admin):
@@ -456,7 +480,7 @@ def test_claims_page_costs_the_same_queries_for_more_claims(browser, officer, ad
 
     def claims_in(village_codes):
         for index, code in enumerate(village_codes):
-            member = member_covered(admin, village=code, category="pekerja_rentan")
+            member = CoveredMemberFactory(actor=admin, village=code, category="pekerja_rentan")
             claim_record(
                 actor=officer,
                 member=member,

@@ -38,8 +38,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Role
 from contributions.services.payments import payment_record
+from jamsostek.core.choices import Role
 from members.models import ImportJob, Status
 from members.spreadsheet.columns import COLUMNS
 from tests.conftest import (

@@ -1,9 +1,12 @@
-"""Builders shared by the money tests: covered members, generated bills, payments, files.
+"""What the money tests share besides the factories: the billing run, reads, expected
+figures and evidence files.
 
-``member_covered`` and ``pay`` are the money tests' words for the factories of
-tests/factories.py (``CoveredMemberFactory``, ``PaymentFactory``): members registered and
-moved along the lifecycle by the members services, bills from ``bills_generate`` and
-payments from ``payment_record``, so every row is one the application itself would write.
+Rows are made by the factories of tests/factories.py, the one set of them
+(``CoveredMemberFactory``, ``BillFactory``, ``PaymentFactory``: through the production
+services). Here: ``generate``, the monthly run itself (``bills_generate`` for village
+codes, with its result); reads (``bill_of``, ``enrollment_of``, ``lines_of``); the
+expected amounts (``BPU_PACKAGE``, ``PU_DETAIL``, ``full``); a request body
+(``payment_body``); files built byte by byte.
 """
 
 from __future__ import annotations
@@ -16,12 +19,11 @@ import zlib
 # under freezegun keeps the fake one (DRF's throttles take ``timer = time.time`` at import),
 # and logins in later tests would then fail with a TypeError.
 import jamsostek.urls  # noqa: F401
-from contributions.models import Bill, BillLine, Payment
+from contributions.models import Bill, BillLine
 from contributions.periods import parse_period
 from contributions.services.billing.generation import bills_generate
 from members.models import Enrollment, Member
 from tests.conftest import KWAYANGAN
-from tests.factories import CoveredMemberFactory, PaymentFactory
 from tests.members.helpers import bpu_terms, pu_terms
 from villages.models import Region
 
@@ -51,19 +53,6 @@ def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
-def member_covered(actor, *, terms: dict | None = None, **kwargs) -> Member:
-    """A member of Kwayangan (unless ``village``) enrolled on ``terms`` (BPU unless told),
-    covered from ``effective_from`` (1 January 2025) and brought to ``status`` (active).
-
-    ``CoveredMemberFactory`` with the money tests' word for its enrollment terms; every other
-    keyword is the factory's (``category``, ``roles``, ``ended_on``, ``lapsed_on``…). No bill
-    appears from it: activation bills with ``on_commit``, which tests capture or not.
-    """
-    if terms is not None:
-        kwargs["enrollment"] = terms
-    return CoveredMemberFactory(actor=actor, **kwargs)
-
-
 def enrollment_of(member: Member) -> Enrollment:
     """The member's newest enrollment, fresh from the database."""
     return Enrollment.objects.filter(member=member).order_by("-pk").first()
@@ -91,12 +80,6 @@ def lines_of(member: Member) -> list[str]:
         .order_by("period")
         .values_list("period", flat=True)
     ]
-
-
-def pay(actor, bill: Bill, amount: int | None = None, paid_on: str | None = None, **kw) -> Payment:
-    """Record a payment through the service (``PaymentFactory``): the whole outstanding
-    amount unless told, paid today unless told."""
-    return PaymentFactory(actor=actor, bill=bill, amount=amount, paid_on=paid_on, **kw)
 
 
 def payment_body(target: Bill, **overrides) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import Bill, BillLine
 from contributions.services.arrears import RulesResult, arrears_rules_apply
+from jamsostek.core.choices import Role
 from members.models import MemberEvent, Status
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
 from .helpers import (
     BPU_PACKAGE,
@@ -19,8 +20,6 @@ from .helpers import (
     enrollment_of,
     generate,
     lines_of,
-    member_covered,
-    pay,
     pu_terms,
 )
 
@@ -56,7 +55,7 @@ JAN_TO_APR = ("2025-01", "2025-02", "2025-03", "2025-04")
 
 def test_a_bill_past_its_due_date_becomes_overdue(admin):
     # Given January's BPU bill, due Wednesday 15 January
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-01")
     assert statuses() == {"2025-01/bpu": "open"}
 
@@ -70,12 +69,14 @@ def test_a_bill_past_its_due_date_becomes_overdue(admin):
 
 
 def test_a_partly_paid_bill_past_due_is_overdue_and_a_paid_one_is_not(admin, operator):
-    member_covered(admin)
-    member_covered(admin, terms=bpu_terms(funding_source="apbd"), category="pekerja_rentan")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(
+        actor=admin, enrollment=bpu_terms(funding_source="apbd"), category="pekerja_rentan"
+    )
     bill_months("2025-01")
     with freeze_time("2025-01-10 03:00:00"):
-        pay(operator, bill_of(period="2025-01"), amount=10_000)
-        pay(operator, bill_of(period="2025-01", source="apbd"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-01"), amount=10_000)
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-01", source="apbd"))
     assert rules_on("2025-01-16").overdue == 1
     assert bill_of(period="2025-01").status == "overdue"
     assert bill_of(period="2025-01", source="apbd").status == "paid"
@@ -86,7 +87,7 @@ def test_a_partly_paid_bill_past_due_is_overdue_and_a_paid_one_is_not(admin, ope
 
 def test_four_consecutive_overdue_months_lapse_a_bpu_enrollment(admin):
     # Given a BPU member who paid nothing from January to April (April due the 15th)
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     bill_months(*JAN_TO_APR)
 
     # When the rules run on 16 April
@@ -105,7 +106,7 @@ def test_four_consecutive_overdue_months_lapse_a_bpu_enrollment(admin):
 
 
 def test_three_overdue_months_do_not_lapse(admin):
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     bill_months("2025-01", "2025-02", "2025-03")
     assert rules_on("2025-03-18") == RulesResult(overdue=3)
     assert state(member) == (Status.ACTIVE, None)
@@ -117,10 +118,10 @@ def test_three_overdue_months_do_not_lapse(admin):
 
 def test_a_paid_month_breaks_the_streak(admin, operator):
     # Given January unpaid, February paid, March to May unpaid
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     bill_months("2025-01", "2025-02")
     with freeze_time("2025-02-10 03:00:00"):
-        pay(operator, bill_of(period="2025-02"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-02"))
     bill_months("2025-03", "2025-04", "2025-05")
 
     # When the rules run after May's due date: four unpaid months, but only three in a row
@@ -133,9 +134,9 @@ def test_a_paid_month_breaks_the_streak(admin, operator):
 
 def test_a_lapsed_enrollment_is_not_billed_for_later_months(admin):
     # Given a lapsed member and one who keeps paying... or not yet long enough
-    lapsing = member_covered(admin)
+    lapsing = CoveredMemberFactory(actor=admin)
     bill_months(*JAN_TO_APR)
-    newer = member_covered(admin, effective_from="2025-04-01")
+    newer = CoveredMemberFactory(actor=admin, effective_from="2025-04-01")
     bill_months("2025-04")
     rules_on("2025-04-16")
     assert state(lapsing)[0] == Status.LAPSED
@@ -152,7 +153,7 @@ def test_a_lapsed_enrollment_is_not_billed_for_later_months(admin):
 
 def test_pu_enrollments_never_lapse(admin):
     # Given a PU official whose bills from January to June go unpaid
-    member = member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    member = CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     bill_months(*JAN_TO_APR, "2025-05", "2025-06")
 
     # When the rules run once June's bill is overdue too (due 15 July)
@@ -164,9 +165,9 @@ def test_pu_enrollments_never_lapse(admin):
 
 
 def test_running_the_rules_twice_changes_nothing_the_second_time(admin):
-    lapsing = member_covered(admin)
-    member_covered(admin, effective_from="2025-03-01")
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    lapsing = CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, effective_from="2025-03-01")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     bill_months(*JAN_TO_APR)
     first = rules_on("2025-04-16")
     assert (first.lapsed, first.overdue > 0) == (1, True)
@@ -189,7 +190,7 @@ def test_running_the_rules_twice_changes_nothing_the_second_time(admin):
 
 def lapsed_member(admin):
     """A BPU member of Kwayangan who lapsed on 16 April 2025 over January to April."""
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     bill_months(*JAN_TO_APR)
     rules_on("2025-04-16")
     assert state(member) == (Status.LAPSED, day("2025-04-16"))
@@ -199,7 +200,7 @@ def lapsed_member(admin):
 def pay_all_arrears(operator, on: str) -> None:
     with freeze_time(f"{on} 03:00:00"):
         for period in JAN_TO_APR:
-            pay(operator, bill_of(period=period))
+            PaymentFactory(actor=operator, bill=bill_of(period=period))
 
 
 def test_paying_all_arrears_within_the_window_reactivates(
@@ -210,13 +211,13 @@ def test_paying_all_arrears_within_the_window_reactivates(
     # When the village pays three of the four months on 10 May
     with freeze_time("2025-05-10 03:00:00"):
         for period in JAN_TO_APR[:3]:
-            pay(operator, bill_of(period=period))
+            PaymentFactory(actor=operator, bill=bill_of(period=period))
     # Then it is still lapsed
     assert state(member)[0] == Status.LAPSED
 
     # When it pays the last one too (and the request commits)
     with freeze_time("2025-05-10 03:00:00"), django_capture_on_commit_callbacks(execute=True):
-        pay(operator, bill_of(period="2025-04"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-04"))
 
     # Then the enrollment is active again, with a history entry by no user
     assert state(member) == (Status.ACTIVE, None)
@@ -266,21 +267,25 @@ def arrears(admin, operator, make_user):
     - Cirahab (Banyumas): D (since March), March and April unpaid.
     """
     people = {
-        "A": member_covered(admin),
-        "B": member_covered(admin, effective_from="2025-03-01"),
-        "C": member_covered(admin, village=BLACANAN, effective_from="2025-04-01"),
-        "D": member_covered(admin, village=CIRAHAB, effective_from="2025-03-01"),
-        "E": member_covered(
-            admin,
-            terms=bpu_terms(funding_source="apbd"),
+        "A": CoveredMemberFactory(actor=admin),
+        "B": CoveredMemberFactory(actor=admin, effective_from="2025-03-01"),
+        "C": CoveredMemberFactory(actor=admin, village=BLACANAN, effective_from="2025-04-01"),
+        "D": CoveredMemberFactory(actor=admin, village=CIRAHAB, effective_from="2025-03-01"),
+        "E": CoveredMemberFactory(
+            actor=admin,
+            enrollment=bpu_terms(funding_source="apbd"),
             category="pekerja_rentan",
             effective_from="2025-04-01",
         ),
     }
     bill_months(*JAN_TO_APR)
     with freeze_time("2025-04-10 03:00:00"):
-        pay(make_user(Role.VILLAGE_OPERATOR, BLACANAN), bill_of(BLACANAN, "2025-04"), 10_000)
-        pay(operator, bill_of(period="2025-04", source="apbd"))
+        PaymentFactory(
+            actor=make_user(Role.VILLAGE_OPERATOR, BLACANAN),
+            bill=bill_of(BLACANAN, "2025-04"),
+            amount=10_000,
+        )
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-04", source="apbd"))
     with freeze_time("2025-04-16 03:00:00"):
         arrears_rules_apply()
         yield people

@@ -10,10 +10,10 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import Bill, BillLine, BillPenalty, Budget
 from contributions.periods import due_date, months_late, parse_period
 from contributions.rates import RateTable, Terms
+from jamsostek.core.choices import Role
 from members.models import Status
 from tests.conftest import (
     BANYUMAS,
@@ -24,7 +24,7 @@ from tests.conftest import (
     MEDONO,
     error_codes,
 )
-from tests.factories import BillFactory
+from tests.factories import BillFactory, CoveredMemberFactory, PaymentFactory
 from tests.members.helpers import kpj_for
 
 from .helpers import (
@@ -39,8 +39,6 @@ from .helpers import (
     full,
     generate,
     lines_of,
-    member_covered,
-    pay,
     pu_terms,
 )
 
@@ -101,8 +99,8 @@ def test_the_holidays_the_examples_lean_on_are_indonesian_public_holidays():
 
 def test_generated_bills_carry_their_due_dates(admin):
     # Given a BPU and a PU member of Kwayangan
-    member_covered(admin)
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     # When June 2025 is billed
     generate("2025-06", KWAYANGAN)
     # Then BPU falls due on Monday 16 June (the 15th is a Sunday), PU on Tuesday 15 July
@@ -116,13 +114,13 @@ def test_generated_bills_carry_their_due_dates(admin):
 @freeze_time("2025-07-01 02:00:00")
 def test_one_bill_per_village_source_and_segment_one_line_per_enrollment(admin):
     # Given members of Kwayangan on three (source, segment) pairs, and one of Blacanan
-    bpu_a = member_covered(admin)
-    bpu_b = member_covered(admin, category="linmas")
-    rentan = member_covered(
-        admin, terms=bpu_terms(funding_source="apbd"), category="pekerja_rentan"
+    bpu_a = CoveredMemberFactory(actor=admin)
+    bpu_b = CoveredMemberFactory(actor=admin, category="linmas")
+    rentan = CoveredMemberFactory(
+        actor=admin, enrollment=bpu_terms(funding_source="apbd"), category="pekerja_rentan"
     )
-    official = member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    other = member_covered(admin, village=BLACANAN)
+    official = CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    other = CoveredMemberFactory(actor=admin, village=BLACANAN)
 
     # When July 2025 is billed
     result = generate("2025-07")
@@ -181,18 +179,28 @@ def test_one_bill_per_village_source_and_segment_one_line_per_enrollment(admin):
 def test_an_enrollment_covered_on_any_day_of_the_month_is_billed(admin):
     # Given enrollments that touch July 2025 by a single day, and ones that do not
     billed = {
-        "effective on the 31st": member_covered(admin, effective_from="2025-07-31"),
-        "ended on the 1st": member_covered(admin, status=Status.ENDED, ended_on="2025-07-01"),
-        "lapsed mid-month": member_covered(admin, status=Status.LAPSED, lapsed_on="2025-07-10"),
-        "ended in August": member_covered(admin, status=Status.ENDED, ended_on="2025-08-01"),
-        "active all month": member_covered(admin),
+        "effective on the 31st": CoveredMemberFactory(actor=admin, effective_from="2025-07-31"),
+        "ended on the 1st": CoveredMemberFactory(
+            actor=admin, status=Status.ENDED, ended_on="2025-07-01"
+        ),
+        "lapsed mid-month": CoveredMemberFactory(
+            actor=admin, status=Status.LAPSED, lapsed_on="2025-07-10"
+        ),
+        "ended in August": CoveredMemberFactory(
+            actor=admin, status=Status.ENDED, ended_on="2025-08-01"
+        ),
+        "active all month": CoveredMemberFactory(actor=admin),
     }
     not_billed = {
-        "effective in August": member_covered(admin, effective_from="2025-08-01"),
-        "ended in June": member_covered(admin, status=Status.ENDED, ended_on="2025-06-30"),
-        "lapsed in June": member_covered(admin, status=Status.LAPSED, lapsed_on="2025-06-20"),
-        "draft": member_covered(admin, status=Status.DRAFT),
-        "submitted": member_covered(admin, status=Status.SUBMITTED),
+        "effective in August": CoveredMemberFactory(actor=admin, effective_from="2025-08-01"),
+        "ended in June": CoveredMemberFactory(
+            actor=admin, status=Status.ENDED, ended_on="2025-06-30"
+        ),
+        "lapsed in June": CoveredMemberFactory(
+            actor=admin, status=Status.LAPSED, lapsed_on="2025-06-20"
+        ),
+        "draft": CoveredMemberFactory(actor=admin, status=Status.DRAFT),
+        "submitted": CoveredMemberFactory(actor=admin, status=Status.SUBMITTED),
     }
 
     # When July is billed
@@ -220,9 +228,9 @@ def snapshot() -> dict:
 @freeze_time("2025-07-01 02:00:00")
 def test_generating_twice_creates_nothing_new(admin):
     # Given a billed month with BPU and PU members in two villages
-    member_covered(admin)
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     generate("2025-05")
     generate("2025-06")
     first = generate("2025-07")
@@ -240,7 +248,7 @@ def test_generating_twice_creates_nothing_new(admin):
 
 def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
     # Given a billed enrollment
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     generate("2025-07", KWAYANGAN)
     line = BillLine.objects.get(enrollment__member=member)
 
@@ -267,7 +275,7 @@ def test_the_database_refuses_a_second_line_for_an_enrollment_and_month(admin):
 @pytest.mark.parametrize("table", ["members_enrollment", "contributions_price"])
 def test_the_database_refuses_to_delete_an_enrollment_or_price_a_line_names(admin, table):
     # Given a billed enrollment, and an enrollment of another member never billed
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     generate("2025-07", KWAYANGAN)
     line = BillLine.objects.get(enrollment__member=member)
     target = line.enrollment_id if table == "members_enrollment" else line.price_id
@@ -308,7 +316,7 @@ def on_the_lines_insert(act):
 
 def test_a_statement_the_database_refuses_surfaces_its_own_error(admin):
     # Given a member of Kwayangan to bill for July
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
 
     # When the database refuses the statement writing the lines (its disk is full)
     def disk_full(sql, params):
@@ -335,7 +343,7 @@ def test_a_statement_the_database_refuses_surfaces_its_own_error(admin):
 
 def test_the_lines_are_written_with_the_batch_settings_which_end_with_them(admin):
     # Given a member of Kwayangan to bill for July, and the transaction's settings
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     before = planner_settings()
 
     # When July is generated, noting the settings the lines' statement ran with
@@ -359,10 +367,10 @@ def test_an_activation_later_in_the_month_joins_that_months_bill(
     api, admin, make_user, django_capture_on_commit_callbacks
 ):
     # Given July already billed for one member of Kwayangan
-    member_covered(admin, effective_from="2025-07-01")
+    CoveredMemberFactory(actor=admin, effective_from="2025-07-01")
     bill = BillFactory(village=KWAYANGAN, period="2025-07")
     assert bill.amount == BPU_PACKAGE
-    newcomer = member_covered(admin, status=Status.SUBMITTED)
+    newcomer = CoveredMemberFactory(actor=admin, status=Status.SUBMITTED)
 
     # When the BPJS officer activates another member from the 18th, committing the request
     with django_capture_on_commit_callbacks(execute=True):
@@ -387,7 +395,7 @@ def test_billing_start_bounds_a_backdated_activation(
     api, admin, make_user, django_capture_on_commit_callbacks
 ):
     # Given a member whose coverage BPJS backdates to October 2024
-    member = member_covered(admin, status=Status.SUBMITTED)
+    member = CoveredMemberFactory(actor=admin, status=Status.SUBMITTED)
 
     # When the activation commits
     with django_capture_on_commit_callbacks(execute=True):
@@ -408,13 +416,13 @@ def test_a_backdated_activation_bills_only_its_own_months(
 ):
     # Given Kwayangan's BPU and PU members covered since January, of whom only July was
     # billed, and a member of Blacanan never billed at all
-    bpu = member_covered(admin, effective_from="2025-01-01")
-    pu = member_covered(admin, terms=pu_terms(), effective_from="2025-01-01")
-    elsewhere = member_covered(admin, village=BLACANAN, effective_from="2025-01-01")
+    bpu = CoveredMemberFactory(actor=admin, effective_from="2025-01-01")
+    pu = CoveredMemberFactory(actor=admin, enrollment=pu_terms(), effective_from="2025-01-01")
+    elsewhere = CoveredMemberFactory(actor=admin, village=BLACANAN, effective_from="2025-01-01")
     generate("2025-07", KWAYANGAN)
     july_pu = bill_of(segment="pu")
     before = (july_pu.amount, july_pu.updated_at)
-    newcomer = member_covered(admin, status=Status.SUBMITTED)
+    newcomer = CoveredMemberFactory(actor=admin, status=Status.SUBMITTED)
 
     # When the newcomer is activated from January, and the request commits
     with django_capture_on_commit_callbacks(execute=True):
@@ -447,7 +455,7 @@ def test_an_earlier_billing_start_bills_more_backdated_months(
     api, admin, make_user, settings, django_capture_on_commit_callbacks
 ):
     settings.BILLING_START = "2024-12"
-    member = member_covered(admin, status=Status.SUBMITTED)
+    member = CoveredMemberFactory(actor=admin, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
         api(make_user(Role.BPJS_OFFICER)).post(
             f"/api/v1/members/{member.pk}/activate/",
@@ -459,7 +467,7 @@ def test_an_earlier_billing_start_bills_more_backdated_months(
 
 def test_generate_refuses_a_month_before_billing_start(api, admin, make_user):
     # Given a member covered since 2024
-    member_covered(admin, effective_from="2024-01-01")
+    CoveredMemberFactory(actor=admin, effective_from="2024-01-01")
     # When the auditor asks for December 2024 (BILLING_START is 2025-01)
     response = api(make_user(Role.PMD_AUDITOR)).post(
         "/api/v1/bills/generate/", {"period": "2024-12"}, format="json"
@@ -473,9 +481,11 @@ def test_generate_refuses_a_month_before_billing_start(api, admin, make_user):
 @freeze_time("2025-07-01 02:00:00")
 def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
     # Given a PU wage whose shares end in half rupiah, and a BPU income whose JKK does
-    official = member_covered(admin, terms=pu_terms(wage=2_000_625), category="perangkat_desa")
-    worker = member_covered(
-        admin, terms=bpu_terms(declared_income=1_000_050, programs=["jkk", "jkm", "jht"])
+    official = CoveredMemberFactory(
+        actor=admin, enrollment=pu_terms(wage=2_000_625), category="perangkat_desa"
+    )
+    worker = CoveredMemberFactory(
+        actor=admin, enrollment=bpu_terms(declared_income=1_000_050, programs=["jkk", "jkm", "jht"])
     )
 
     # When July is billed
@@ -507,7 +517,9 @@ def test_each_program_and_share_is_rounded_half_up_before_summing(admin):
 @freeze_time("2025-07-01 02:00:00")
 def test_a_kelurahan_is_billed_to_its_own_funding(api, admin):
     # Given a kelurahan's RT head funded from the city's APBD
-    member = member_covered(admin, village=MEDONO, terms=bpu_terms(funding_source="apbd"))
+    member = CoveredMemberFactory(
+        actor=admin, village=MEDONO, enrollment=bpu_terms(funding_source="apbd")
+    )
 
     # When the admin bills July for that kelurahan
     response = api(admin).post(
@@ -552,7 +564,7 @@ ONE_MONTH = 4_435  # 2 % of Rp 221,760 is Rp 4,435.2
 
 def test_an_unpaid_pu_bill_is_charged_each_month_once_on_the_next_bills(api, admin):
     # Given a PU official of Kwayangan whose January bill (due 17 February) is never paid
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
 
     # When January to April are billed at each month's end
     for period in ("2025-01", "2025-02", "2025-03", "2025-04"):
@@ -598,15 +610,15 @@ def test_an_unpaid_pu_bill_is_charged_each_month_once_on_the_next_bills(api, adm
 
 
 def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, operator):
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     bill_month("2025-01")
     # Given January's PU bill (due Monday 17 February) paid in full on 25 February
     with freeze_time("2025-02-25 03:00:00"):
-        pay(operator, bill_of(period="2025-01", segment="pu"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-01", segment="pu"))
     bill_month("2025-02")
     # And February's (due 17 March) paid on time
     with freeze_time("2025-03-14 03:00:00"):
-        pay(operator, bill_of(period="2025-02", segment="pu"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-02", segment="pu"))
 
     # When March and April are billed
     bill_month("2025-03")
@@ -618,7 +630,7 @@ def test_a_pu_bill_paid_late_is_charged_for_the_months_it_was_late_once(admin, o
 
 
 def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(admin, operator):
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     # Given January's PU bill (due Monday 17 February), still unpaid when March is billed
     for period, on in (
         ("2025-01", "2025-01-02"),
@@ -630,7 +642,7 @@ def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(
     assert penalties() == {("2025-03", "2025-01", 1, ONE_MONTH)}
     # And paid on 22 April, three days before April is billed (late, on the 25th)
     with freeze_time("2025-04-22 03:00:00"):
-        pay(operator, bill_of(period="2025-01", segment="pu"))
+        PaymentFactory(actor=operator, bill=bill_of(period="2025-01", segment="pu"))
     with freeze_time("2025-04-25 03:00:00"):
         generate("2025-04", KWAYANGAN)
     # Then April charges the month up to 1 April only
@@ -654,11 +666,13 @@ def test_a_bill_settled_before_a_late_generation_is_charged_the_rest_next_month(
 
 
 def test_pu_bills_paid_on_time_are_never_charged(admin, operator):
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
     for period, paid_on in (("2025-01", "2025-02-17"), ("2025-02", "2025-03-10")):
         bill_month(period)
         with freeze_time(f"{paid_on} 03:00:00"):
-            pay(operator, bill_of(period=period, segment="pu"), paid_on=paid_on)
+            PaymentFactory(
+                actor=operator, bill=bill_of(period=period, segment="pu"), paid_on=paid_on
+            )
     bill_month("2025-03")
     bill_month("2025-04")
     assert penalties() == set()
@@ -666,19 +680,26 @@ def test_pu_bills_paid_on_time_are_never_charged(admin, operator):
 
 def test_bpu_bills_are_never_charged_for_lateness(admin):
     # Given a BPU member who never pays
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     for period in ("2025-01", "2025-02", "2025-03", "2025-04"):
         bill_month(period)
-    # Then no bill carries a penalty
+    # Then each month has its bill, the package alone: no bill carries a penalty
     assert penalties() == set()
-    assert all(b.amount == BPU_PACKAGE for b in Bill.objects.all())
+    assert sorted((f"{b.period:%Y-%m}", b.amount) for b in Bill.objects.all()) == [
+        ("2025-01", BPU_PACKAGE),
+        ("2025-02", BPU_PACKAGE),
+        ("2025-03", BPU_PACKAGE),
+        ("2025-04", BPU_PACKAGE),
+    ]
 
 
 def test_a_funding_source_left_out_of_the_setting_is_never_charged(admin, settings):
     # Given ADD exempted from late penalties (a village counted as a state employer)
     settings.LATE_PENALTY_FUNDING_SOURCES = ["apbdes", "apbd", "mandiri", "csr"]
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    member_covered(admin, terms=pu_terms(funding_source="apbdes"), category="kepala_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(
+        actor=admin, enrollment=pu_terms(funding_source="apbdes"), category="kepala_desa"
+    )
     # When four months go unpaid
     for period in ("2025-01", "2025-02", "2025-03", "2025-04"):
         bill_month(period)
@@ -699,7 +720,7 @@ def test_over_budget_is_flagged_when_the_years_bills_pass_it_and_cleared_when_ra
     api, admin, make_user
 ):
     # Given Kwayangan budgets Rp 40,000 of ADD for 2025 and has one BPU member
-    village = member_covered(admin).village
+    village = CoveredMemberFactory(actor=admin).village
     budget = Budget.objects.create(village=village, year=2025, funding_source="add", amount=40_000)
 
     # When January to March are billed (16,800, 33,600, then 50,400 in all)
@@ -723,7 +744,7 @@ def test_over_budget_is_flagged_when_the_years_bills_pass_it_and_cleared_when_ra
 
 
 def test_without_a_budget_nothing_is_over_budget(admin):
-    member_covered(admin, terms=pu_terms(wage=20_000_000), category="kepala_desa")
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(wage=20_000_000), category="kepala_desa")
     bill_month("2025-01")
     assert Bill.objects.get().over_budget is False
 
@@ -734,9 +755,9 @@ def test_without_a_budget_nothing_is_over_budget(admin):
 @freeze_time("2025-07-01 02:00:00")
 def test_pmd_auditor_bills_its_own_regency_by_default(api, admin, make_user):
     # Given members in Kwayangan and Blacanan (Kab. Pekalongan) and in Cirahab (Banyumas)
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN)
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     client = api(make_user(Role.PMD_AUDITOR))
 
     # When the Kab. Pekalongan auditor generates July without naming a region
@@ -793,7 +814,7 @@ def test_pmd_auditor_bills_its_own_regency_by_default(api, admin, make_user):
 def test_generate_refuses_regions_outside_the_scope_and_bad_periods(
     api, admin, make_user, body, attr
 ):
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     response = api(make_user(Role.PMD_AUDITOR)).post("/api/v1/bills/generate/", body, format="json")
     assert response.status_code == 400
     assert attrs(response) == [attr]
@@ -801,7 +822,7 @@ def test_generate_refuses_regions_outside_the_scope_and_bad_periods(
 
 
 def test_admin_bills_any_regency(api, admin):
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     response = api(admin).post(
         "/api/v1/bills/generate/", {"period": "2025-07", "regency": BANYUMAS}, format="json"
     )
@@ -811,7 +832,7 @@ def test_admin_bills_any_regency(api, admin):
 
 @pytest.mark.parametrize("role", [Role.VILLAGE_OPERATOR, Role.DISTRICT_VIEWER, Role.BPJS_OFFICER])
 def test_other_roles_may_not_generate(api, admin, make_user, role):
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     response = api(make_user(role)).post(
         "/api/v1/bills/generate/", {"period": "2025-07"}, format="json"
     )
@@ -826,17 +847,19 @@ def test_other_roles_may_not_generate(api, admin, make_user, role):
 def billed(admin, make_user):
     """June and July 2025 billed for Kwayangan (BPU ADD, BPU APBD, PU ADD), Blacanan and
     Cirahab; Kwayangan's June BPU ADD bill paid. The clock then stops on 10 July."""
-    member_covered(admin)
-    member_covered(admin, terms=bpu_terms(funding_source="apbd"), category="pekerja_rentan")
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    member_covered(admin, village=BLACANAN)
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(
+        actor=admin, enrollment=bpu_terms(funding_source="apbd"), category="pekerja_rentan"
+    )
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     with freeze_time("2025-06-30 18:00:00"):  # 1 July, 01:00 in Jakarta
         generate("2025-06")
     with freeze_time("2025-07-04 18:00:00"):
         generate("2025-07")
     with freeze_time("2025-07-10 03:00:00") as clock:
-        pay(make_user(Role.VILLAGE_OPERATOR), bill_of(period="2025-06"))
+        PaymentFactory(actor=make_user(Role.VILLAGE_OPERATOR), bill=bill_of(period="2025-06"))
         yield clock
 
 
@@ -936,12 +959,12 @@ def test_each_role_lists_the_bills_of_its_scope(api, make_user, billed):
 
 def test_the_bill_body(api, admin, operator):
     # Given two BPU members of Kwayangan billed for July, Rp 10,000 of which is paid
-    first = member_covered(admin, full_name="Siti Aminah", sex="female", category="bpd")
-    second = member_covered(admin, category="linmas")
+    first = CoveredMemberFactory(actor=admin, full_name="Siti Aminah", sex="female", category="bpd")
+    second = CoveredMemberFactory(actor=admin, category="linmas")
     with freeze_time("2025-07-01 02:00:00"):
         generate("2025-07", KWAYANGAN)
     with freeze_time("2025-07-08 03:00:00"):
-        pay(operator, bill_of(), amount=10_000)
+        PaymentFactory(actor=operator, bill=bill_of(), amount=10_000)
         # When the village's operator reads the bill
         response = api(operator).get(f"/api/v1/bills/{bill_of().pk}/")
 
@@ -1006,7 +1029,7 @@ def test_the_bill_body(api, admin, operator):
 
 
 def test_a_bill_outside_the_scope_is_404(api, admin, make_user):
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     generate("2025-07", CIRAHAB)
     bill = Bill.objects.get()
     for role in (Role.VILLAGE_OPERATOR, Role.DISTRICT_VIEWER, Role.PMD_AUDITOR):
@@ -1018,7 +1041,7 @@ def test_a_bill_outside_the_scope_is_404(api, admin, make_user):
 
 def test_bill_list_and_detail_queries_do_not_grow_with_the_bills(api, admin, make_user):
     client = api(make_user(Role.PMD_AUDITOR))
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     generate("2025-07")
 
     def count(url) -> int:
@@ -1031,8 +1054,10 @@ def test_bill_list_and_detail_queries_do_not_grow_with_the_bills(api, admin, mak
 
     # Given more bills, in more villages, with more lines and penalties
     for _ in range(3):
-        member_covered(admin)
-        member_covered(admin, village=BLACANAN, terms=pu_terms(), category="perangkat_desa")
+        CoveredMemberFactory(actor=admin)
+        CoveredMemberFactory(
+            actor=admin, village=BLACANAN, enrollment=pu_terms(), category="perangkat_desa"
+        )
     for period in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"):
         generate(period)
     assert Bill.objects.count() > 10 and BillPenalty.objects.exists()
@@ -1047,8 +1072,8 @@ def test_bill_list_and_detail_queries_do_not_grow_with_the_bills(api, admin, mak
 
 def test_a_backdated_end_takes_the_enrollment_off_later_bills(api, admin, make_user):
     # Given two members billed January to May 2025, nothing paid
-    leaving = member_covered(admin)
-    member_covered(admin, category="linmas")
+    leaving = CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
     for period in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05"):
         bill_month(period)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import BenefitClaim, BenefitDefault, Bill, Budget
 from contributions.services.payments import payment_reverse, payment_review
+from jamsostek.core.choices import Role
 from members.models import MemberEvent, Status
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, error_codes
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
 from .helpers import (
     bill_of,
@@ -17,8 +18,6 @@ from .helpers import (
     day,
     enrollment_of,
     generate,
-    member_covered,
-    pay,
 )
 
 pytestmark = pytest.mark.django_db
@@ -164,22 +163,28 @@ def spending(admin, make_user):
     Rp 100,800 in all) and January 2026, one on APBD; payments of every kind."""
     operator = make_user(Role.VILLAGE_OPERATOR)
     auditor = make_user(Role.PMD_AUDITOR)
-    member_covered(admin)
-    member_covered(admin, category="linmas")
-    member_covered(admin, terms=bpu_terms(funding_source="apbd"), category="pekerja_rentan")
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
+    CoveredMemberFactory(
+        actor=admin, enrollment=bpu_terms(funding_source="apbd"), category="pekerja_rentan"
+    )
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     for period in ("2025-01", "2025-02", "2025-03", "2026-01"):
         generate(period)
     with freeze_time("2025-03-20 03:00:00"):
-        pay(operator, bill_of(period="2025-01"))  # 33,600 pending review: counts
-        verified = pay(operator, bill_of(period="2025-02"), amount=20_000)
+        PaymentFactory(
+            actor=operator, bill=bill_of(period="2025-01")
+        )  # 33,600 pending review: counts
+        verified = PaymentFactory(actor=operator, bill=bill_of(period="2025-02"), amount=20_000)
         payment_review(actor=auditor, payment=verified, verdict="verify")  # counts
-        rejected = pay(operator, bill_of(period="2025-03"), amount=5_000)
+        rejected = PaymentFactory(actor=operator, bill=bill_of(period="2025-03"), amount=5_000)
         payment_review(actor=auditor, payment=rejected, verdict="reject", note="ganda")
-        reversed_ = pay(operator, bill_of(period="2025-03"), amount=3_000)
+        reversed_ = PaymentFactory(actor=operator, bill=bill_of(period="2025-03"), amount=3_000)
         payment_reverse(actor=operator, payment=reversed_, reason="keliru")
-        pay(operator, bill_of(period="2025-01", source="apbd"))  # another source
-        pay(operator, bill_of(period="2026-01"), amount=1_000)  # another year
+        PaymentFactory(
+            actor=operator, bill=bill_of(period="2025-01", source="apbd")
+        )  # another source
+        PaymentFactory(actor=operator, bill=bill_of(period="2026-01"), amount=1_000)  # another year
 
 
 def read_budget(client, budget_id: int) -> dict:
@@ -290,7 +295,7 @@ def claim_body(whom, **overrides) -> dict:
 
 def test_a_death_benefit_takes_its_default_and_ends_the_enrollment(api, admin, officer, clock):
     # Given an active member of Kwayangan
-    member = member_covered(admin, full_name="Slamet Riyadi")
+    member = CoveredMemberFactory(actor=admin, full_name="Slamet Riyadi")
 
     # When the BPJS officer records the JKM paid to his widow, without an amount
     response = api(officer).post(CLAIMS, claim_body(member), format="json")
@@ -339,7 +344,7 @@ def test_a_death_benefit_takes_its_default_and_ends_the_enrollment(api, admin, o
 
 
 def test_a_death_benefit_ends_a_lapsed_enrollment_too(api, admin, officer, clock):
-    member = member_covered(admin, status=Status.LAPSED, lapsed_on="2025-05-16")
+    member = CoveredMemberFactory(actor=admin, status=Status.LAPSED, lapsed_on="2025-05-16")
     response = api(officer).post(CLAIMS, claim_body(member, amount=45_000_000), format="json")
     assert response.status_code == 201
     assert response.json()["amount"] == 45_000_000
@@ -351,8 +356,8 @@ def test_defaults_are_dated(api, admin, officer, clock):
     BenefitDefault.objects.create(
         benefit="jkm", amount=45_000_000, effective_from=day("2025-06-01")
     )
-    before = member_covered(admin)
-    after = member_covered(admin)
+    before = CoveredMemberFactory(actor=admin)
+    after = CoveredMemberFactory(actor=admin)
     client = api(officer)
     # Then a death before that day takes the old figure, one on or after it the new one
     old = client.post(CLAIMS, claim_body(before, event_date="2025-05-31"), format="json")
@@ -361,7 +366,7 @@ def test_defaults_are_dated(api, admin, officer, clock):
 
 
 def test_a_benefit_without_a_default_needs_an_amount(api, admin, officer, clock):
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     client = api(officer)
 
     # When a JKK (work accident) claim comes without an amount
@@ -404,7 +409,7 @@ def test_a_benefit_without_a_default_needs_an_amount(api, admin, officer, clock)
     ],
 )
 def test_bad_claims_are_400_and_change_nothing(api, admin, officer, clock, overrides, attr):
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     response = api(officer).post(CLAIMS, claim_body(member, **overrides), format="json")
     assert response.status_code == 400
     assert attrs(response) == [attr]
@@ -413,7 +418,7 @@ def test_bad_claims_are_400_and_change_nothing(api, admin, officer, clock, overr
 
 
 def test_a_member_outside_the_scope_is_400(api, admin, officer, clock):
-    member = member_covered(admin, village=CIRAHAB)
+    member = CoveredMemberFactory(actor=admin, village=CIRAHAB)
     response = api(officer).post(CLAIMS, claim_body(member), format="json")
     assert response.status_code == 400
     assert attrs(response) == ["member"]
@@ -437,7 +442,7 @@ def test_a_member_outside_the_scope_is_400(api, admin, officer, clock):
     ],
 )
 def test_who_may_record_a_claim(api, admin, make_user, clock, role, status):
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     response = api(make_user(role)).post(
         CLAIMS, claim_body(member, benefit="jkk", amount=1_000_000), format="json"
     )
@@ -448,9 +453,9 @@ def test_who_may_record_a_claim(api, admin, make_user, clock, role, status):
 def test_claim_list_filters_and_scope(api, admin, officer, make_user, clock):
     # Given claims in Kwayangan (a death in 2025, an accident paid in 2024), Blacanan, Cirahab
     records = {
-        "jkm-kwayangan": (member_covered(admin), {}),
+        "jkm-kwayangan": (CoveredMemberFactory(actor=admin), {}),
         "jkk-kwayangan-2024": (
-            member_covered(admin),
+            CoveredMemberFactory(actor=admin),
             {
                 "benefit": "jkk",
                 "amount": 2_000_000,
@@ -459,11 +464,11 @@ def test_claim_list_filters_and_scope(api, admin, officer, make_user, clock):
             },
         ),
         "jkk-blacanan": (
-            member_covered(admin, village=BLACANAN),
+            CoveredMemberFactory(actor=admin, village=BLACANAN),
             {"benefit": "jkk", "amount": 3_000_000},
         ),
         "beasiswa-cirahab": (
-            member_covered(admin, village=CIRAHAB),
+            CoveredMemberFactory(actor=admin, village=CIRAHAB),
             {"benefit": "beasiswa", "amount": 1_500_000},
         ),
     }
@@ -496,7 +501,7 @@ def test_claim_list_filters_and_scope(api, admin, officer, make_user, clock):
 
 
 def test_a_member_dies_once(api, admin, officer, clock):
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     client = api(officer)
     assert client.post(CLAIMS, claim_body(member), format="json").status_code == 201
     # When the same death is recorded again

@@ -9,9 +9,10 @@ from freezegun import freeze_time
 from contributions import tasks
 from contributions.models import Bill, BillLine
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
+from tests.factories import CoveredMemberFactory
 from villages.models import Region
 
-from .helpers import generate, member_covered, pu_terms
+from .helpers import generate, pu_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +25,10 @@ def lines_by_village() -> dict[str, int]:
 @freeze_time("2025-07-01 02:00:00")
 def test_the_monthly_task_bills_every_regency_once(admin, django_capture_on_commit_callbacks):
     # Given members in two regencies: Kab. Pekalongan (two villages) and Kab. Banyumas
-    member_covered(admin)
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    member_covered(admin, village=BLACANAN)
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
 
     # When beat's monthly task runs for July 2025 (its regencies' tasks and final step here)
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,7 +60,7 @@ def test_the_monthly_task_bills_every_regency_once(admin, django_capture_on_comm
 @freeze_time("2025-07-01 02:00:00")
 def test_a_regency_task_run_twice_adds_nothing_the_second_time(admin):
     # Given a member of Kwayangan, and Kab. Pekalongan's task for July 2025 done once
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     regency = Region.objects.get(code=KWAYANGAN).regency_id
     first = tasks.bills_generate_regency.delay("2025-07", regency).get()
 
@@ -76,8 +77,8 @@ def test_a_regency_task_run_twice_adds_nothing_the_second_time(admin):
 def test_the_final_step_bills_what_a_failed_regency_task_left(admin):
     # Given members in Kab. Pekalongan and Kab. Banyumas, and only Kab. Pekalongan's task
     # for July 2025 done (Banyumas' failed for good)
-    member_covered(admin)
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     regency = Region.objects.get(code=KWAYANGAN).regency_id
     done = tasks.bills_generate_regency.delay("2025-07", regency).get()
 

@@ -9,19 +9,17 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import Bill, Payment, PaymentEvent
 from contributions.services.payments import payment_review
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.models import IdempotencyKey
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, error_codes
-from tests.factories import BillFactory
+from tests.factories import BillFactory, CoveredMemberFactory, PaymentFactory
 
 from .helpers import (
     EXE_BYTES,
     jpeg_bytes,
-    member_covered,
-    pay,
     payment_body,
     pdf_bytes,
     png_bytes,
@@ -42,13 +40,13 @@ def clock():
 @pytest.fixture
 def bill(admin) -> Bill:
     """Kwayangan's July 2025 BPU bill from ADD: two members, Rp 33,600, due 15 July."""
-    member_covered(admin)
-    member_covered(admin, category="linmas")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, category="linmas")
     return BillFactory(village=KWAYANGAN, period="2025-07")
 
 
 def other_bill(admin, village: str) -> Bill:
-    member_covered(admin, village=village)
+    CoveredMemberFactory(actor=admin, village=village)
     return BillFactory(village=village, period="2025-07")
 
 
@@ -257,14 +255,14 @@ def test_whoever_recorded_a_payment_can_never_review_it(api, admin, make_user, b
 
 
 def test_the_service_refuses_the_recorder_as_reviewer(admin, bill):
-    payment = pay(admin, bill, amount=5_000)
+    payment = PaymentFactory(actor=admin, bill=bill, amount=5_000)
     with pytest.raises(ApplicationError) as refused:
         payment_review(actor=admin, payment=payment, verdict="verify")
     assert (refused.value.code, refused.value.status_code) == ("maker_checker", 403)
 
 
 def test_the_database_refuses_the_recorder_as_reviewer(operator, bill):
-    payment = pay(operator, bill, amount=5_000)
+    payment = PaymentFactory(actor=operator, bill=bill, amount=5_000)
     with (
         pytest.raises(IntegrityError, match="payment_reviewer_is_not_recorder|CHECK"),
         transaction.atomic(),
@@ -552,7 +550,7 @@ def test_a_multipart_retry_is_known_by_its_files_content(api, operator, bill):
 
 @pytest.mark.parametrize("role", [Role.VILLAGE_OPERATOR, Role.PMD_AUDITOR, Role.ADMIN])
 def test_a_payment_is_never_edited_or_deleted(api, make_user, operator, bill, role):
-    payment = pay(operator, bill, amount=10_000)
+    payment = PaymentFactory(actor=operator, bill=bill, amount=10_000)
     client = api(make_user(role))
     for method in ("patch", "put", "delete"):
         response = getattr(client, method)(f"{PAYMENTS}{payment.pk}/", {"amount": 1}, format="json")
@@ -604,7 +602,7 @@ def test_who_may_record(api, make_user, bill):
 def test_who_may_review_and_reverse(api, make_user, operator, bill, action, body, expected):
     actual = {}
     for role in expected:
-        payment = pay(operator, bill, amount=1_000)
+        payment = PaymentFactory(actor=operator, bill=bill, amount=1_000)
         actual[role] = act(api(make_user(role)), payment.pk, action, body).status_code
     assert actual == expected
 
@@ -620,18 +618,18 @@ def ledger(api, admin, operator, auditor, bill, clock):
     june = BillFactory(village=KWAYANGAN, period="2025-06")
     made = {}
     clock.move_to("2025-07-01 03:00:00")
-    made["june"] = pay(operator, june, amount=5_000)
-    made["blacanan"] = pay(admin, blacanan, amount=4_000)
-    made["cirahab"] = pay(admin, cirahab, amount=3_000)
+    made["june"] = PaymentFactory(actor=operator, bill=june, amount=5_000)
+    made["blacanan"] = PaymentFactory(actor=admin, bill=blacanan, amount=4_000)
+    made["cirahab"] = PaymentFactory(actor=admin, bill=cirahab, amount=3_000)
     clock.move_to("2025-07-05 03:00:00")
-    made["verified"] = pay(operator, bill, amount=1_000)
-    made["rejected"] = pay(operator, bill, amount=2_000)
-    made["reversed"] = pay(operator, bill, amount=3_000)
+    made["verified"] = PaymentFactory(actor=operator, bill=bill, amount=1_000)
+    made["rejected"] = PaymentFactory(actor=operator, bill=bill, amount=2_000)
+    made["reversed"] = PaymentFactory(actor=operator, bill=bill, amount=3_000)
     clock.move_to("2025-07-08 03:00:00")
     payment_review(actor=auditor, payment=made["verified"], verdict="verify")
     payment_review(actor=auditor, payment=made["rejected"], verdict="reject", note="ganda")
     clock.move_to("2025-07-10 03:00:00")
-    made["pending"] = pay(operator, bill, amount=4_000)
+    made["pending"] = PaymentFactory(actor=operator, bill=bill, amount=4_000)
     act(api(operator), made["reversed"].pk, "reverse", {"reason": "keliru"})
     made["reversal"] = Payment.objects.get(reversal_of=made["reversed"])
     return {name: payment.pk for name, payment in made.items()}
@@ -716,7 +714,7 @@ def test_payment_list_queries_do_not_grow_with_the_payments(api, admin, operator
             assert client.get(url).status_code == 200
         return len(queries)
 
-    first = pay(operator, bill, amount=1_000)
+    first = PaymentFactory(actor=operator, bill=bill, amount=1_000)
     few_list = count(PAYMENTS)
     few_detail = count(f"{PAYMENTS}{first.pk}/")
 
@@ -724,12 +722,17 @@ def test_payment_list_queries_do_not_grow_with_the_payments(api, admin, operator
     blacanan = other_bill(admin, BLACANAN)
     for target in (bill, blacanan):
         for amount in (1_000, 1_100, 1_200):
-            payment = pay(admin, target, amount=amount)
+            payment = PaymentFactory(actor=admin, bill=target, amount=amount)
             payment_review(actor=auditor, payment=payment, verdict="verify")
-        rejected = pay(admin, target, amount=700)
+        rejected = PaymentFactory(actor=admin, bill=target, amount=700)
         payment_review(actor=auditor, payment=rejected, verdict="reject", note="x")
         reverser = api(operator if target == bill else admin)
-        act(reverser, pay(admin, target, amount=500).pk, "reverse", {"reason": "x"})
+        act(
+            reverser,
+            PaymentFactory(actor=admin, bill=target, amount=500).pk,
+            "reverse",
+            {"reason": "x"},
+        )
     assert Payment.objects.count() > 10
 
     assert count(PAYMENTS) == few_list

@@ -11,9 +11,9 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Role
 from contributions.models import Rate
 from contributions.rates import RateTable, Terms
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from jamsostek.core.money import percent_of, round_rupiah, total
 

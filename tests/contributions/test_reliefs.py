@@ -11,14 +11,15 @@ import datetime
 import pytest
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import BillLine, OccupationSector, Relief
 from contributions.periods import add_months, parse_period
 from contributions.rates import RateTable, Terms
+from jamsostek.core.choices import Role
 from jamsostek.core.money import total
 from tests.conftest import KWAYANGAN
+from tests.factories import CoveredMemberFactory
 
-from .helpers import bill_of, bpu_terms, generate, member_covered, pu_terms
+from .helpers import bill_of, bpu_terms, generate, pu_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -124,17 +125,17 @@ def test_a_relief_row_is_data_too():
 def test_bills_of_2026_carry_the_relief_line_by_line(api, make_user):
     admin = make_user(Role.ADMIN)
     # Given a farmer and an ojek driver paid from ADD, and a farmer paid from APBD
-    farmer = member_covered(
-        admin, category="pekerja_rentan", occupation="petani", effective_from="2026-01-01"
+    farmer = CoveredMemberFactory(
+        actor=admin, category="pekerja_rentan", occupation="petani", effective_from="2026-01-01"
     )
-    driver = member_covered(
-        admin, category="pekerja_rentan", occupation="ojek", effective_from="2026-01-01"
+    driver = CoveredMemberFactory(
+        actor=admin, category="pekerja_rentan", occupation="ojek", effective_from="2026-01-01"
     )
-    helped = member_covered(
-        admin,
+    helped = CoveredMemberFactory(
+        actor=admin,
         category="pekerja_rentan",
         occupation="petani",
-        terms=bpu_terms(funding_source="apbd"),
+        enrollment=bpu_terms(funding_source="apbd"),
         effective_from="2026-01-01",
     )
     # When March and June are billed
@@ -172,14 +173,14 @@ def test_bills_of_2026_carry_the_relief_line_by_line(api, make_user):
 @freeze_time("2026-06-10 03:00:00")
 def test_a_member_body_prices_this_month_with_its_relief(api, make_user):
     admin = make_user(Role.ADMIN)
-    farmer = member_covered(admin, category="pekerja_rentan", occupation="petani")
-    helped = member_covered(
-        admin,
+    farmer = CoveredMemberFactory(actor=admin, category="pekerja_rentan", occupation="petani")
+    helped = CoveredMemberFactory(
+        actor=admin,
         category="pekerja_rentan",
         occupation="petani",
-        terms=bpu_terms(funding_source="apbd"),
+        enrollment=bpu_terms(funding_source="apbd"),
     )
-    official = member_covered(admin, terms=pu_terms())
+    official = CoveredMemberFactory(actor=admin, enrollment=pu_terms())
     client = api(make_user(Role.VILLAGE_OPERATOR))
 
     # When the secretary opens them in June 2026

@@ -16,18 +16,20 @@ from django.db import connections, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
-from accounts.models import Role, User
+from accounts.models import User
 from contributions import tasks
 from contributions.api.notifications import NotificationViewSet
 from contributions.models import Channel, Delivery, Notification
 from contributions.services.arrears import arrears_rules_apply
 from contributions.services.notifications import notifications_deliver
 from contributions.services.reminders import reminders_plan
+from jamsostek.core.choices import Role
 from members.models import MemberRole, Status
 from tests.conftest import BANYUMAS, BLACANAN, CIRAHAB, KAB_PEKALONGAN, KWAYANGAN
+from tests.factories import CoveredMemberFactory, PaymentFactory
 from tests.gateway import Gateway
 
-from .helpers import BPU_PACKAGE, PU_MONTHLY, bill_of, day, generate, member_covered, pay, pu_terms
+from .helpers import BPU_PACKAGE, PU_MONTHLY, bill_of, day, generate, pu_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +85,7 @@ def july(*stages: str) -> set[str]:
 
 def test_an_unpaid_bill_is_reminded_before_on_and_after_its_due_date(admin, operator):
     # Given Kwayangan's July BPU bill, Rp 16,800, due Tuesday 15 July, never paid
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
 
     # When the nightly rules and the morning's planning run on a series of days,
@@ -143,7 +145,7 @@ def test_an_unpaid_bill_is_reminded_before_on_and_after_its_due_date(admin, oper
 
 def test_a_due_date_moved_past_a_weekend_moves_the_reminders(admin, operator):
     # Given June's BPU bill: the 15th is a Sunday, so it is due Monday 16 June
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-06")
     assert bill_of(period="2025-06").due_date == day("2025-06-16")
 
@@ -163,14 +165,14 @@ def test_a_due_date_moved_past_a_weekend_moves_the_reminders(admin, operator):
 
 def test_a_bill_paid_in_full_gets_no_further_reminders(admin, operator):
     # Given July's bill reminded three days before its due date
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-12")
     assert keys(operator) == july("before")
 
     # When the village pays it in full on the 14th
     with freeze_time("2025-07-14 03:00:00"):
-        pay(operator, bill_of())
+        PaymentFactory(actor=operator, bill=bill_of())
 
     # Then nothing more is planned, on the due date or long after it
     for date in ("2025-07-15", "2025-07-16", "2025-07-22", "2025-08-14"):
@@ -181,14 +183,14 @@ def test_a_bill_paid_in_full_gets_no_further_reminders(admin, operator):
 
 def test_a_partly_paid_bill_names_what_is_still_owed(admin, operator):
     # Given two BPU members of Kwayangan: July's bill is Rp 33,600
-    member_covered(admin)
-    member_covered(admin, full_name="Siti Aminah", sex="female", category="bpd")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, full_name="Siti Aminah", sex="female", category="bpd")
     bill_months("2025-07")
     assert bill_of().amount == 2 * BPU_PACKAGE
 
     # When the village pays Rp 16,800 of it before the due date
     with freeze_time("2025-07-14 03:00:00"):
-        pay(operator, bill_of(), amount=BPU_PACKAGE)
+        PaymentFactory(actor=operator, bill=bill_of(), amount=BPU_PACKAGE)
 
     # Then the reminders on and after the due date name the Rp 16,800 outstanding
     plan("2025-07-15")
@@ -206,8 +208,10 @@ def test_a_partly_paid_bill_names_what_is_still_owed(admin, operator):
 def test_pu_and_bpu_bills_are_reminded_apart(admin, operator):
     # Given a BPU member and a PU official of Kwayangan billed for June and July:
     # June's PU and July's BPU are both due 15 July, July's PU on 15 August
-    member_covered(admin)
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa", full_name="Budi Santoso")
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(
+        actor=admin, enrollment=pu_terms(), category="perangkat_desa", full_name="Budi Santoso"
+    )
     bill_months("2025-06", "2025-07")
 
     # When planning runs on 15 July
@@ -237,7 +241,7 @@ def test_pu_and_bpu_bills_are_reminded_apart(admin, operator):
 
 
 def test_planning_twice_the_same_day_plans_nothing_the_second_time(admin, operator):
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     assert plan("2025-07-15") == 1
     rows = list(Notification.objects.order_by("pk").values())
@@ -249,7 +253,7 @@ def test_planning_twice_the_same_day_plans_nothing_the_second_time(admin, operat
 def test_the_morning_task_run_twice_sends_once(admin, make_user, mailoutbox):
     # Given an operator with an e-mail address and July's bill due today
     operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
 
     # When the morning task runs, and runs again
@@ -276,7 +280,7 @@ def test_each_recipient_gets_one_row_per_channel_they_can_be_reached_on(admin, m
     )
     app_only = make_user(Role.VILLAGE_OPERATOR)
     phone_only = make_user(Role.VILLAGE_OPERATOR, phone="081298765432")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
 
     # When July's bill falls due
@@ -300,7 +304,7 @@ def test_each_recipient_gets_one_row_per_channel_they_can_be_reached_on(admin, m
 def test_without_a_gateway_a_phone_number_is_not_a_channel(admin, make_user, settings):
     settings.NOTIFY_GATEWAY_URL = ""
     operator = make_user(Role.VILLAGE_OPERATOR, phone="081234567890")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     assert channels(operator) == {arrears_key("2025-07", "bpu", "due"): {Channel.IN_APP}}
@@ -313,8 +317,8 @@ def test_only_active_operators_of_the_village_are_reminded(admin, make_user):
     blacanan = make_user(Role.VILLAGE_OPERATOR, BLACANAN)
     cirahab = make_user(Role.VILLAGE_OPERATOR, CIRAHAB)
     others = [make_user(role) for role in (Role.DISTRICT_VIEWER, Role.BPJS_OFFICER, Role.ADMIN)]
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
     bill_months("2025-07")
 
     # When July's bills fall due
@@ -337,13 +341,13 @@ def overdue(admin):
     """On 16 July 2025, after the nightly rules: June's and July's BPU bills overdue in
     Kwayangan (two members, Rp 67,200), Blacanan (one member, Rp 10,000 paid: Rp 23,600)
     and Cirahab in Banyumas (one member, Rp 33,600)."""
-    member_covered(admin)
-    member_covered(admin, full_name="Siti Aminah", sex="female", category="bpd")
-    member_covered(admin, village=BLACANAN)
-    member_covered(admin, village=CIRAHAB)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, full_name="Siti Aminah", sex="female", category="bpd")
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin, village=CIRAHAB)
     bill_months("2025-06", "2025-07")
     with freeze_time("2025-07-10 03:00:00"):
-        pay(admin, bill_of(BLACANAN, "2025-07"), amount=10_000)
+        PaymentFactory(actor=admin, bill=bill_of(BLACANAN, "2025-07"), amount=10_000)
     rules_on("2025-07-16")
 
 
@@ -405,7 +409,7 @@ def test_the_digest_is_planned_once_a_month(make_user, overdue):
     # When planning runs again that day, and later in the month with more paid
     plan("2025-07-16")
     with freeze_time("2025-07-20 03:00:00"):
-        pay(auditor, bill_of(period="2025-06"))
+        PaymentFactory(actor=auditor, bill=bill_of(period="2025-06"))
     plan("2025-07-20")
     plan("2025-07-31")
 
@@ -426,7 +430,7 @@ def test_the_digest_is_planned_once_a_month(make_user, overdue):
 def test_no_overdue_bill_no_digest(admin, make_user):
     # Given bills that are open, not overdue
     auditor = make_user(Role.PMD_AUDITOR, KAB_PEKALONGAN)
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     rules_on("2025-07-14")
     plan("2025-07-14")
@@ -438,8 +442,8 @@ def test_no_overdue_bill_no_digest(admin, make_user):
 
 def official(admin, term_end: str, *, position: str = "Ketua BPD", **kwargs):
     """A covered member of Kwayangan in one role ending on ``term_end``; returns the role."""
-    member = member_covered(
-        admin,
+    member = CoveredMemberFactory(
+        actor=admin,
         roles=[
             {
                 "category": "bpd",
@@ -525,7 +529,7 @@ def test_a_term_notice_goes_only_to_the_members_village(admin, operator, make_us
 def test_email_is_delivered_once(admin, make_user, mailoutbox):
     # Given July's due reminder queued for an operator with an e-mail address
     operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     email = outbox(operator, Channel.EMAIL)[arrears_key("2025-07", "bpu", "due")]
@@ -553,7 +557,7 @@ def test_email_is_delivered_once(admin, make_user, mailoutbox):
 def test_a_recipient_deactivated_before_delivery_gets_nothing(admin, make_user, mailoutbox):
     # Given July's due reminder queued by e-mail for an operator who then left the office
     operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     User.objects.filter(pk=operator.pk).update(is_active=False)
@@ -570,7 +574,7 @@ def test_a_recipient_deactivated_before_delivery_gets_nothing(admin, make_user, 
 def test_a_mail_server_down_is_retried(admin, make_user, mailoutbox, monkeypatch):
     # Given an e-mail reminder and a mail server that refuses connections
     operator = make_user(Role.VILLAGE_OPERATOR, email="operator@kwayangan.desa.id")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
 
@@ -614,7 +618,7 @@ def gateway(settings, monkeypatch):
 def on_whatsapp(admin, make_user, gateway):
     """Kwayangan's operator on the phone, and July's due reminder queued for the gateway."""
     operator = make_user(Role.VILLAGE_OPERATOR, phone="081234567890")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     return operator
@@ -668,7 +672,7 @@ def test_each_notification_reaches_the_gateway_once(admin, make_user, gateway):
     # Given two operators on the phone and two days of reminders
     first = make_user(Role.VILLAGE_OPERATOR, phone="081234567890")
     second = make_user(Role.VILLAGE_OPERATOR, phone="081298765432")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     assert notifications_deliver()["sent"] == 2
@@ -888,7 +892,7 @@ def test_a_stale_and_a_fresh_sending_row_side_by_side(admin, make_user, gateway)
     # Given two rows both marked sending: one claimed 20 minutes ago, one 5 minutes ago
     make_user(Role.VILLAGE_OPERATOR, phone="081234567890")
     make_user(Role.VILLAGE_OPERATOR, phone="081298765432")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     plan("2025-07-15")
     now = timezone.now()
@@ -921,7 +925,7 @@ def inbox(admin, make_user):
     and by e-mail."""
     first = make_user(Role.VILLAGE_OPERATOR, email="satu@kwayangan.desa.id")
     second = make_user(Role.VILLAGE_OPERATOR, email="dua@kwayangan.desa.id")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     bill_months("2025-07")
     with freeze_time("2025-07-12 01:00:00"):
         plan("2025-07-12")

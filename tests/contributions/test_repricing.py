@@ -9,14 +9,15 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.models import Bill, BillAdjustment, BillEvent, Relief, RuleChange
 from contributions.periods import parse_period
 from contributions.services.repricing import bills_reprice
 from contributions.services.schedule import relief_create
+from jamsostek.core.choices import Role
 from tests.conftest import KWAYANGAN
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
-from .helpers import bill_of, generate, member_covered, pay
+from .helpers import bill_of, generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -54,8 +55,8 @@ def without_the_relief():
 @pytest.fixture
 def farmer(admin):
     """A vulnerable farmer of Kwayangan on the common package paid from ADD, since January."""
-    return member_covered(
-        admin, category="pekerja_rentan", occupation="petani", effective_from="2026-01-01"
+    return CoveredMemberFactory(
+        actor=admin, category="pekerja_rentan", occupation="petani", effective_from="2026-01-01"
     )
 
 
@@ -76,7 +77,9 @@ def test_repricing_halves_unpaid_bills_and_credits_the_paid_one(
     for month in MONTHS:
         generate(month, KWAYANGAN)
     assert {m: b.amount for m, b in bills().items()} == dict.fromkeys(MONTHS, PACKAGE)
-    pay(make_user(Role.VILLAGE_OPERATOR), bill_of(period="2026-06"), paid_on="2026-06-10")
+    PaymentFactory(
+        actor=make_user(Role.VILLAGE_OPERATOR), bill=bill_of(period="2026-06"), paid_on="2026-06-10"
+    )
 
     # When PP 50/2025 is entered and those months are re-priced
     relief_create(actor=admin, **without_the_relief)
@@ -123,7 +126,7 @@ def test_the_bill_body_shows_the_credit_and_the_history(
     for month in ("2026-06", "2026-07"):
         generate(month, KWAYANGAN)
     operator = make_user(Role.VILLAGE_OPERATOR)
-    pay(operator, bill_of(period="2026-06"), paid_on="2026-06-10")
+    PaymentFactory(actor=operator, bill=bill_of(period="2026-06"), paid_on="2026-06-10")
     relief_create(actor=admin, **without_the_relief)
     reprice(admin, "2026-06", "2026-07")
 
@@ -153,7 +156,7 @@ def test_a_credit_larger_than_the_next_bill_is_carried_on(
         generate(month, KWAYANGAN)
     operator = make_user(Role.VILLAGE_OPERATOR)
     for month in ("2026-06", "2026-07"):
-        pay(operator, bill_of(period=month), paid_on=f"{month}-10")
+        PaymentFactory(actor=operator, bill=bill_of(period=month), paid_on=f"{month}-10")
     relief_create(actor=admin, **without_the_relief)
 
     # When the months are re-priced
@@ -175,7 +178,9 @@ def test_a_credit_no_bill_can_take_waits_for_the_next_generation(
 ):
     # Given November, the last month billed, paid at full price
     generate("2026-11", KWAYANGAN)
-    pay(make_user(Role.VILLAGE_OPERATOR), bill_of(period="2026-11"), paid_on="2026-11-10")
+    PaymentFactory(
+        actor=make_user(Role.VILLAGE_OPERATOR), bill=bill_of(period="2026-11"), paid_on="2026-11-10"
+    )
     relief_create(actor=admin, **without_the_relief)
 
     # When it is re-priced, then its credit is pending: no open bill can take it yet

@@ -7,8 +7,8 @@ import datetime
 
 import pytest
 
-from accounts.models import Role
 from contributions.models import Rate, Relief, RuleChange
+from jamsostek.core.choices import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -26,9 +26,10 @@ from contributions.models import Bill, BillLine
 from contributions.services.billing.lines import period_lock_key, regency_lock_key
 from jamsostek.core.batch import TransientDatabaseError, is_transient
 from tests.conftest import KWAYANGAN
+from tests.factories import CoveredMemberFactory
 from villages.models import Region
 
-from .helpers import lines_of, member_covered
+from .helpers import lines_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("like_a_worker")]
 
@@ -114,7 +115,7 @@ def on_the_lines_insert(act):
 @freeze_time("2025-07-01 02:00:00")
 def test_a_regency_task_that_loses_a_deadlock_is_retried_and_bills_the_month(admin):
     # Given a member of Kwayangan, in Kab. Pekalongan
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     regency = Region.objects.get(code=KWAYANGAN).regency_id
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -143,7 +144,7 @@ def test_a_regency_task_that_loses_a_deadlock_is_retried_and_bills_the_month(adm
 @freeze_time("2025-07-01 02:00:00")
 def test_a_regency_task_failing_for_another_reason_is_not_retried(admin):
     # Given a member of Kwayangan, and a database whose disk is full
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     regency = Region.objects.get(code=KWAYANGAN).regency_id
     attempts = []
 

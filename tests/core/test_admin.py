@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from tests.conftest import CIRAHAB, KWAYANGAN
 from villages.models import Region, VillageSeat
 

@@ -19,9 +19,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Role
 from contributions.models import BillLine
 from contributions.tasks import bills_sweep_activations
+from jamsostek.core.choices import Role
 from members.models import ImportJob
 from members.services.imports import import_jobs_sweep
 from members.tasks import import_job_run

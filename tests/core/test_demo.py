@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 # The views load on the real clock (DRF's throttle keeps the clock it was imported with).
 import jamsostek.urls  # noqa: F401
-from accounts.models import Role, User
+from accounts.models import User
 from contributions.models import (
     BenefitClaim,
     Bill,
@@ -18,6 +18,7 @@ from contributions.models import (
     Payment,
 )
 from demo.seed import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
+from jamsostek.core.choices import Role
 from members.models import Enrollment, Member
 from reports.models import VillageProgress
 from villages.models import VillageSeat

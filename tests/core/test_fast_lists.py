@@ -16,7 +16,8 @@ from members.api.members import MemberSerializer
 from members.models import Status
 from members.selectors import members_for, members_with_arrears
 from tests.conftest import BLACANAN
-from tests.contributions.helpers import generate, member_covered, pay, pu_terms
+from tests.contributions.helpers import generate, pu_terms
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +32,11 @@ def drf_body(serializer_class, rows, context=None) -> list:
 def test_bill_and_member_lists_render_as_drf_renders_them(admin):
     # Given members of several kinds (BPU, PU with a wage, no enrollment yet, ended, another
     # village) and July 2025 billed
-    member_covered(admin)
-    member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-    member_covered(admin, village=BLACANAN, category="linmas")
-    member_covered(admin, status=Status.ENDED, ended_on="2025-06-30")
-    member_covered(admin, status=Status.DRAFT)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+    CoveredMemberFactory(actor=admin, village=BLACANAN, category="linmas")
+    CoveredMemberFactory(actor=admin, status=Status.ENDED, ended_on="2025-06-30")
+    CoveredMemberFactory(actor=admin, status=Status.DRAFT)
     generate("2025-07")
 
     # When the lists are rendered the fast way and DRF's way
@@ -60,16 +61,16 @@ def test_the_member_list_page_is_drf_s_body_of_the_members_as_models(api, admin)
     # January and February 2025 billed; January paid, February's BPU bills past due (PU bills
     # fall due later)
     with freeze_time("2025-01-02 03:00:00"):
-        member_covered(admin)
-        member_covered(admin, terms=pu_terms(), category="perangkat_desa")
-        member_covered(admin, village=BLACANAN, category="linmas")
-        member_covered(admin, status=Status.DRAFT)
+        CoveredMemberFactory(actor=admin)
+        CoveredMemberFactory(actor=admin, enrollment=pu_terms(), category="perangkat_desa")
+        CoveredMemberFactory(actor=admin, village=BLACANAN, category="linmas")
+        CoveredMemberFactory(actor=admin, status=Status.DRAFT)
         generate("2025-01")
     with freeze_time("2025-01-10 03:00:00"):
         for bill in Bill.objects.filter(period="2025-01-01"):
-            pay(admin, bill)
+            PaymentFactory(actor=admin, bill=bill)
     with freeze_time("2025-02-02 03:00:00"):
-        member_covered(admin, status=Status.ENDED, ended_on="2025-01-31")
+        CoveredMemberFactory(actor=admin, status=Status.ENDED, ended_on="2025-01-31")
         generate("2025-02")
     with freeze_time("2025-03-01 03:00:00"):
         assert arrears_rules_apply().overdue == 2

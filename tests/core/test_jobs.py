@@ -19,7 +19,8 @@ from reports import services as report_services
 from reports.models import VillageProgress
 from reports.tasks import progress_refresh
 from tests.conftest import BLACANAN, KWAYANGAN
-from tests.contributions.helpers import BPU_PACKAGE, enrollment_of, member_covered
+from tests.contributions.helpers import BPU_PACKAGE, enrollment_of
+from tests.factories import CoveredMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_every_beat_entry_names_a_task_and_expires():
 def test_generating_a_month_twice_changes_nothing_the_second_time(admin):
     # Given members in two villages
     for village in (KWAYANGAN, KWAYANGAN, BLACANAN):
-        member_covered(admin, village=village)
+        CoveredMemberFactory(actor=admin, village=village)
 
     # When beat's task bills March twice (a retry, or the operator running it again)
     with freeze_time("2025-03-01 01:00:00"):
@@ -67,8 +68,8 @@ def test_generating_a_month_twice_changes_nothing_the_second_time(admin):
 
 
 def test_a_generation_that_crashes_leaves_nothing_and_the_next_run_completes(admin):
-    member_covered(admin)
-    member_covered(admin, village=BLACANAN)
+    CoveredMemberFactory(actor=admin)
+    CoveredMemberFactory(actor=admin, village=BLACANAN)
 
     # When the run dies after writing the lines (the worker killed, the database gone)
     with (
@@ -92,7 +93,7 @@ def test_a_generation_that_crashes_leaves_nothing_and_the_next_run_completes(adm
 
 def test_the_nightly_rules_twice_on_the_same_night_change_nothing_more(admin):
     # Given a BPU member whose bills of January to April are unpaid
-    member = member_covered(admin)
+    member = CoveredMemberFactory(actor=admin)
     for period in ("2025-01", "2025-02", "2025-03", "2025-04"):
         with freeze_time(f"{period}-02 03:00:00"):
             bills_generate(period=period)
@@ -112,7 +113,7 @@ def test_the_nightly_rules_twice_on_the_same_night_change_nothing_more(admin):
 def test_a_refresh_that_crashes_keeps_the_chunks_it_finished(admin, monkeypatch):
     # Given three villages with members, refreshed in chunks of one village
     for village in (KWAYANGAN, BLACANAN, "33.26.13.2001"):
-        member_covered(admin, village=village)
+        CoveredMemberFactory(actor=admin, village=village)
     monkeypatch.setattr(report_services, "CHUNK", 1)
     real = report_services._refresh_chunk
     calls = []
@@ -140,7 +141,7 @@ def test_a_refresh_that_crashes_keeps_the_chunks_it_finished(admin, monkeypatch)
 
 
 def test_an_operator_runs_a_job_by_hand_for_a_given_month(admin, capsys):
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
 
     call_command("generate_bills", "--period", "2025-05")
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import OutputWrapper
 
 from jamsostek.core.progress import in_ci, progress
-from tests.contributions.helpers import member_covered
+from tests.factories import CoveredMemberFactory
 from tests.villages.test_loader import FAKE, fake_tree, write_source
 
 
@@ -93,11 +93,16 @@ def test_a_commands_stderr_wrapper_is_drawn_through_not_around(no_ci):
     assert drawn.count("\n") == 1 and drawn.endswith("\n")
 
 
-def test_a_service_without_a_bar_reports_to_nothing(no_ci):
-    # Given a disabled bar (no terminal), when a service reports to it, then nothing breaks
-    with progress(stream=io.StringIO()) as bar:
+def test_a_service_reporting_to_a_disabled_bar_writes_nothing(no_ci):
+    # Given a bar opened with no total on a stream that is not a terminal (a log file)
+    log = io.StringIO()
+    with progress(desc="Work", stream=log) as bar:
+        # When a service reports to it, learning its total as it goes
         bar.advance_to(5, 10)
-        bar.advance_to(10, 10)
+        bar.advance_to(10, 12)
+        bar.advance_to(12, 12)
+    # Then the log holds none of it: no description, no count, no redraw
+    assert log.getvalue() == ""
 
 
 @pytest.mark.django_db
@@ -136,7 +141,7 @@ def test_load_regions_on_a_terminal_draws_on_stderr_only(tmp_path, no_ci):
 @pytest.mark.django_db
 def test_generate_bills_into_a_stringio_writes_no_progress(admin, no_ci):
     # Given a member to bill and the command's output captured in StringIO
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     out, err = io.StringIO(), io.StringIO()
     # When a month is billed
     call_command("generate_bills", "--period", "2025-05", stdout=out, stderr=err)
@@ -154,7 +159,7 @@ def test_generate_bills_into_a_stringio_writes_no_progress(admin, no_ci):
 @pytest.mark.django_db
 def test_generate_bills_on_a_terminal_counts_the_lines(admin, no_ci):
     # Given a member to bill and a terminal on stderr
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     out, err = io.StringIO(), FakeTerminal()
     # When a month is billed
     call_command("generate_bills", "--period", "2025-05", stdout=out, stderr=err)
@@ -167,7 +172,7 @@ def test_generate_bills_on_a_terminal_counts_the_lines(admin, no_ci):
 def test_generate_bills_in_ci_draws_nothing_even_on_a_terminal(admin, monkeypatch):
     # Given CI=true and a terminal on stderr
     monkeypatch.setenv("CI", "true")
-    member_covered(admin)
+    CoveredMemberFactory(actor=admin)
     err = FakeTerminal()
     # When a month is billed, then nothing is drawn
     call_command("generate_bills", "--period", "2025-05", stdout=io.StringIO(), stderr=err)

@@ -13,7 +13,7 @@ from django.urls import Resolver404, include, path, resolve
 from freezegun import freeze_time
 from rest_framework.routers import DefaultRouter
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from members.api import MemberViewSet
 from members.api.spreadsheet import ImportJobViewSet, MemberIOMixin
 from members.models import ImportJob, Member, MemberEvent

@@ -10,8 +10,8 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.services.arrears import enrollments_reactivate_paid_up
+from jamsostek.core.choices import Role
 from jamsostek.core.errors import ApplicationError
 from members import rules, selectors
 from members.models import Enrollment, Member, MemberEvent, MemberRole, Status

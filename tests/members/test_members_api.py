@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from members.models import Enrollment, Member, MemberRole, Status
 from members.services import registration
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN, MEDONO, error_codes

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from members.models import Member
 from members.nik import check_nik, mask_nik, nik_region_codes, split_nik
 from tests.conftest import CIRAHAB, KWAYANGAN, error_codes

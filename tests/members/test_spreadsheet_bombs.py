@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from members.models import Member
 from members.spreadsheet.columns import MAX_CELL_CHARS, MAX_PART_BYTES, MAX_ROWS
 from tests.guards import must_not_hang

@@ -14,7 +14,8 @@ from members.tasks import roles_end_expired
 from reports.models import CategoryProgress, StaleProgress
 from reports.tasks import progress_refresh, progress_refresh_stale
 from tests.conftest import KWAYANGAN
-from tests.contributions.helpers import enrollment_of, member_covered
+from tests.contributions.helpers import enrollment_of
+from tests.factories import CoveredMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def bpd_until(actor, term_end: str, **kwargs):
             "term_end": datetime.date.fromisoformat(term_end),
         }
     ] + kwargs.pop("extra_roles", [])
-    return member_covered(actor, roles=roles, **kwargs)
+    return CoveredMemberFactory(actor=actor, roles=roles, **kwargs)
 
 
 def test_a_role_past_its_term_ends_with_its_enrollment(admin):

@@ -13,17 +13,16 @@ import io
 import pytest
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.services.claims import claim_record
+from jamsostek.core.choices import Role
 from tests.conftest import BLACANAN, CIRAHAB, KWAYANGAN
 from tests.contributions.helpers import (
     BPU_PACKAGE,
     bill_of,
     day,
     generate,
-    member_covered,
-    pay,
 )
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,7 @@ def payments(admin, make_user):
     members = {}
     with freeze_time("2025-01-02 03:00:00"):
         for village in PAID_ON:
-            members[village] = member_covered(admin, village=village)
+            members[village] = CoveredMemberFactory(actor=admin, village=village)
     for period in MONTHS:
         with freeze_time(f"{period}-02 03:00:00"):
             generate(period, *PAID_ON)
@@ -57,7 +56,7 @@ def payments(admin, make_user):
         for period, paid_on in zip(MONTHS, dates, strict=True):
             if paid_on:
                 with freeze_time(f"{paid_on} 10:00:00"):
-                    pay(operator, bill_of(village, period), paid_on=paid_on)
+                    PaymentFactory(actor=operator, bill=bill_of(village, period), paid_on=paid_on)
     return members
 
 
@@ -113,7 +112,12 @@ def test_a_bill_paid_in_two_parts_counts_from_the_second(payments, api, admin, m
     operator = make_user(Role.VILLAGE_OPERATOR, scope=KWAYANGAN)
     for paid_on in ("2025-04-10", "2025-04-20"):
         with freeze_time(f"{paid_on} 10:00:00"):
-            pay(operator, bill_of(KWAYANGAN, "2025-04"), amount=BPU_PACKAGE // 2, paid_on=paid_on)
+            PaymentFactory(
+                actor=operator,
+                bill=bill_of(KWAYANGAN, "2025-04"),
+                amount=BPU_PACKAGE // 2,
+                paid_on=paid_on,
+            )
 
     # When the ranking is read at the end of April
     with freeze_time("2025-04-30 09:00:00"):

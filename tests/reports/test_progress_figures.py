@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from reports.models import CategoryProgress, VillageProgress
 from reports.services import progress_refresh
 from tests.conftest import shared_rows

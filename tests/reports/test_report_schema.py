@@ -7,11 +7,12 @@ import pytest
 from django.test import Client
 from freezegun import freeze_time
 
-from accounts.models import Role
 from contributions.services.claims import claim_record
+from jamsostek.core.choices import Role
 from reports.services import progress_refresh
 from tests.conftest import KWAYANGAN
-from tests.contributions.helpers import bill_of, day, generate, member_covered, pay
+from tests.contributions.helpers import bill_of, day, generate
+from tests.factories import CoveredMemberFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,10 @@ def response_schema(openapi, path: str) -> tuple[dict, dict]:
 @pytest.fixture
 def figures(make_user, admin, operator):
     with freeze_time("2025-01-02 03:00:00"):
-        member = member_covered(admin)
+        member = CoveredMemberFactory(actor=admin)
         generate("2025-01", KWAYANGAN)
     with freeze_time("2025-01-10 10:00:00"):
-        pay(operator, bill_of(KWAYANGAN, "2025-01"))
+        PaymentFactory(actor=operator, bill=bill_of(KWAYANGAN, "2025-01"))
     with freeze_time("2025-02-09 10:00:00"):
         claim_record(
             actor=make_user(Role.BPJS_OFFICER),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Role
+from jamsostek.core.choices import Role
 from villages.models import Level, Region
 from villages.services import DEFAULT_SOURCE, RegionSourceError, regions_load
 

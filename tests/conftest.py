@@ -53,6 +53,74 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if not Region.objects.exists():
             regions_load()
         _without_autovacuum()
+        _keep_committed_rows()
+
+
+# --- what the migrations and the region load committed, kept beside the tables -----------
+#
+# A transactional test (marked ``django_db(transaction=True)``, the browser tests, the
+# races) ends with a flush that empties every table, the nation's regions and the
+# migrations' rates included. The rows the set-up committed are copied once into tables
+# of their own (no model names them, so no flush touches them), and ``committed_basics``
+# puts them back with one INSERT … SELECT each: 0.5 s, where loading Jawa Tengah's
+# regions again took 5 s before each such test.
+
+_KEPT = "kept__"
+# Made again by the flush itself (post_migrate), with ids of their own.
+_REMADE = {"django_content_type", "auth_permission"}
+
+
+def _model_tables() -> list[str]:
+    from django.apps import apps
+
+    return sorted(
+        {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy
+        }
+        - _REMADE
+    )
+
+
+def _keep_committed_rows() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in _model_tables():
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+            if cursor.fetchone()[0]:
+                cursor.execute(f'DROP TABLE IF EXISTS "{_KEPT}{table}"')
+                cursor.execute(f'CREATE TABLE "{_KEPT}{table}" AS TABLE "{table}"')
+
+
+def _put_back_committed_rows() -> None:
+    from django.db import connection, transaction
+
+    # One transaction: the foreign keys (deferred) are checked once every table is back.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT substr(tablename, %s) FROM pg_tables "
+            "WHERE schemaname = 'public' AND starts_with(tablename, %s)",
+            [len(_KEPT) + 1, _KEPT],
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+            if cursor.fetchone()[0]:
+                continue
+            cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{_KEPT}{table}"')
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f'(SELECT MAX(id) FROM "{table}")) '
+                f"WHERE pg_get_serial_sequence('\"{table}\"', 'id') IS NOT NULL"
+            )
+
+
+@pytest.fixture
+def committed_basics(transactional_db) -> None:
+    """For a transactional test: the regions and the migrations' rows (rates, reliefs,
+    benefit defaults), committed, put back if an earlier transactional test flushed them."""
+    _put_back_committed_rows()
 
 
 def _without_autovacuum() -> None:

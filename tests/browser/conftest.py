@@ -19,16 +19,16 @@ Use in a test::
   and ``log_in_with_form(...)``: see below and ``tests/browser/driver.py``.
 
 The tests are transactional (``live_server`` asks for ``transactional_db``): what a test
-writes is committed, so the server's threads see it, and every table is emptied after the test, the session's regions and
-the migrations' rates included. pytest-django runs transactional tests after the others, and
-``basics`` (autouse) puts back Jawa Tengah's regions and the rates when an earlier test
-flushed them (about a second), before any user is made. Every test here is marked
-``browser``: ``-m "not browser"`` leaves them out.
+writes is committed, so the server's threads see it, and every table is emptied after the
+test, the session's regions and the migrations' rates included. pytest-django runs
+transactional tests after the others, and ``basics`` (autouse) puts back the regions and
+the migrations' rows (``committed_basics``, tests/conftest.py) when an earlier test flushed
+them, before any user is made. Every test here is marked ``browser``: ``-m "not browser"``
+leaves them out.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -43,16 +43,9 @@ from tests.browser.driver import (  # noqa: F401 - re-exported for the tests
     screenshot,
     wait_for,
 )
-from tests.conftest import KWAYANGAN
 
 HERE = Path(__file__).resolve().parent
 _REPORTS = pytest.StashKey[dict]()
-# The contributions migrations that write rows (rates, benefit defaults, the rules of 2026).
-MIGRATIONS_WITH_ROWS = (
-    "0002_rate_schedule",
-    "0004_benefit_defaults",
-    "0009_rules_of_2026_and_prices",
-)
 
 
 def in_ci() -> bool:
@@ -95,23 +88,9 @@ def browser(request, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def basics(transactional_db) -> None:
-    """Jawa Tengah's regions (every default scope of tests/conftest.py is there) and the
-    rates, committed: put back when an earlier transactional test flushed them."""
-    from villages.models import Region
-
-    if not Region.objects.filter(code=KWAYANGAN).exists():
-        from villages.services import regions_load
-
-        regions_load(provinces=["33"])
-
-    from contributions.models import Rate
-
-    if not Rate.objects.exists():
-        from django.apps import apps
-
-        for migration in MIGRATIONS_WITH_ROWS:
-            importlib.import_module(f"contributions.migrations.{migration}").load(apps, None)
+def basics(committed_basics) -> None:
+    """The regions (every default scope of tests/conftest.py) and the rates, committed:
+    put back when an earlier transactional test flushed them."""
 
 
 def login(browser, live_server, user) -> None:

@@ -13,7 +13,6 @@ from contributions.periods import add_months
 from contributions.services.partitions import bill_line_partitions_ensure, partition_name
 from members.models import Status
 from tests.conftest import KWAYANGAN
-from tests.contributions.test_race import committed_basics
 from tests.factories import MemberFactory
 
 from .helpers import generate
@@ -23,9 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def basics(transactional_db) -> None:
-    """The regions and rates, reloaded when an earlier transactional test flushed them."""
-    committed_basics()
+def basics(committed_basics) -> None:
+    """The regions and rates, put back when an earlier transactional test flushed them."""
 
 
 def without_partition(month: datetime.date) -> None:

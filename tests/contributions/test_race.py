@@ -2,15 +2,15 @@
 
 The races are real: N threads, each with its own API client and its own database
 connection, wait at a barrier and POST /api/v1/payments/ at the same moment. The tests
-are transactional (each thread must see what the others commit), so they build all
-their data themselves: the flush after a transactional test empties every table,
-including the regions the session loaded and the rates the migrations seeded.
+are transactional (each thread must see what the others commit): the flush after a
+transactional test empties every table, so ``committed_basics`` (tests/conftest.py) puts
+back the regions the session loaded and the rows the migrations wrote, and each test
+builds the rest itself.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
 import threading
 import uuid
 
@@ -21,7 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from contributions.models import Bill, BillLine, BillStatus, Payment, PaymentEvent, Rate
+from contributions.models import Bill, BillLine, BillStatus, Payment, PaymentEvent
 from contributions.services.billing.generation import bills_generate
 from jamsostek.core.models import IdempotencyKey
 from jamsostek.core.money import total
@@ -37,23 +37,9 @@ MEMBERS = 3  # BPU, income Rp 1,000,000, JKK + JKM: Rp 16,800 each (8,400 while 
 # --- given --------------------------------------------------------------------------------
 
 
-def committed_basics() -> None:
-    """Regions and rates, reloaded when an earlier transactional test flushed them."""
-    if not Region.objects.filter(code=KWAYANGAN).exists():
-        from villages.services import regions_load
-
-        regions_load(provinces=["33"])
-    if not Rate.objects.exists():
-        from django.apps import apps
-
-        for migration in ("0002_rate_schedule", "0009_rules_of_2026_and_prices"):
-            importlib.import_module(f"contributions.migrations.{migration}").load(apps, None)
-
-
 @pytest.fixture(autouse=True)
-def basics(transactional_db) -> None:
+def basics(committed_basics) -> None:
     """Before any user or member of the test is made: the regions and rates it needs."""
-    committed_basics()
 
 
 @pytest.fixture

@@ -21,15 +21,36 @@ from demo.seed import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 from jamsostek.core.choices import Role
 from members.models import Enrollment, Member
 from reports.models import VillageProgress
+from tests.conftest import shared_rows
 from villages.models import VillageSeat
 
 pytestmark = pytest.mark.django_db
 
+DEMO_DAY = "2026-11-30 03:00:00"  # the demo's year: December 2025 to November 2026
 
-@freeze_time("2026-11-30 03:00:00")  # the demo's year: December 2025 to November 2026
-def test_seed_demo_creates_every_role_and_is_idempotent(api):
+
+def seeded():
+    with freeze_time(DEMO_DAY):
+        return seed_demo()
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(django_db_setup, django_db_blocker):
+    # A year of the demo villages' money takes some 18 s to write: once for the module.
+    with shared_rows(django_db_blocker, seeded) as first_run:
+        yield first_run
+
+
+@pytest.fixture
+def demo(demo_seeded, db):
+    """What the first ``seed_demo()`` answered: (accounts, seats made, members made)."""
+    return demo_seeded
+
+
+@freeze_time(DEMO_DAY)
+def test_seed_demo_creates_every_role_and_is_idempotent(api, demo):
     # When the demo is seeded
-    accounts, seats, members = seed_demo()
+    accounts, seats, members = demo
     # Then each seed regency has an auditor and a BPJS officer, and named villages operators
     roles = {}
     for account in accounts:
@@ -118,16 +139,22 @@ def test_seed_demo_creates_every_role_and_is_idempotent(api):
     assert Bill.objects.count() == bills_before
 
 
-def test_seed_demo_keeps_what_users_changed():
-    seed_demo()
+def test_seed_demo_keeps_what_users_changed(demo):
+    # Given a seeded demo whose RT seats in Kwayangan a user changed
     VillageSeat.objects.filter(village__code="33.26.13.2008", category="rt").update(count=99)
-    seed_demo()
+    # When it is seeded again, then the change stays
+    seeded()
     assert VillageSeat.objects.get(village__code="33.26.13.2008", category="rt").count == 99
 
 
-def test_seed_demo_refuses_production_without_force(settings):
+def test_seed_demo_refuses_production_without_force(settings, demo):
+    # Given a seeded demo that lost a district viewer's account, in production
+    User.objects.filter(username="kec_kedungwuni").delete()
     settings.DEBUG = False
+    # When the command runs without --force, then it refuses and writes nothing
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
+    assert not User.objects.filter(username="kec_kedungwuni").exists()
+    # And with --force it seeds: the account is back
     call_command("seed_demo", "--force")
-    assert User.objects.filter(username="op_kwayangan").exists()
+    assert User.objects.filter(username="kec_kedungwuni").exists()

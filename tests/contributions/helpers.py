@@ -82,6 +82,19 @@ def lines_of(member: Member) -> list[str]:
     ]
 
 
+def on_the_lines_insert(act):
+    """An ``execute_wrapper`` handing the statement that writes bill lines to ``act``, which
+    returns the ``(sql, params)`` to run instead (or raises, as a refusing database would)."""
+    lines = f'INSERT INTO "{BillLine._meta.db_table}"'
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.startswith(lines):
+            sql, params = act(sql, params)
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 def payment_body(target: Bill, **overrides) -> dict:
     """A body for POST /payments/ that pays ``amount`` (default Rp 10,000) of ``target``."""
     body = {

@@ -39,6 +39,7 @@ from .helpers import (
     full,
     generate,
     lines_of,
+    on_the_lines_insert,
     pu_terms,
 )
 
@@ -300,18 +301,6 @@ def planner_settings() -> tuple[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), current_setting('join_collapse_limit')")
         return cursor.fetchone()
-
-
-def on_the_lines_insert(act):
-    """An ``execute_wrapper`` handing the statement that writes bill lines to ``act``."""
-    lines = f'INSERT INTO "{BillLine._meta.db_table}"'
-
-    def wrapper(execute, sql, params, many, context):
-        if sql.startswith(lines):
-            sql, params = act(sql, params)
-        return execute(sql, params, many, context)
-
-    return wrapper
 
 
 def test_a_statement_the_database_refuses_surfaces_its_own_error(admin):

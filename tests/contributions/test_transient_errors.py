@@ -22,14 +22,14 @@ from django.db import OperationalError, connection, transaction
 from freezegun import freeze_time
 
 from contributions import tasks
-from contributions.models import Bill, BillLine
+from contributions.models import Bill
 from contributions.services.billing.lines import period_lock_key, regency_lock_key
 from jamsostek.core.batch import TransientDatabaseError, is_transient
 from tests.conftest import KWAYANGAN
 from tests.factories import CoveredMemberFactory
 from villages.models import Region
 
-from .helpers import lines_of
+from .helpers import lines_of, on_the_lines_insert
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("like_a_worker")]
 
@@ -99,17 +99,6 @@ class OtherSession(threading.Thread):
                 return
             time.sleep(0.005)
         raise TimeoutError("the task never waited for the regency's lock")
-
-
-def on_the_lines_insert(act):
-    lines = f'INSERT INTO "{BillLine._meta.db_table}"'
-
-    def wrapper(execute, sql, params, many, context):
-        if sql.startswith(lines):
-            sql, params = act(sql, params)
-        return execute(sql, params, many, context)
-
-    return wrapper
 
 
 @freeze_time("2025-07-01 02:00:00")

@@ -73,7 +73,7 @@ def test_a_database_url_must_name_postgresql():
         "check",
         DJANGO_SETTINGS_MODULE="jamsostek.settings.base",
         DJANGO_DEBUG="1",
-        DATABASE_URL="sqlite:///db.sqlite3",
+        DATABASE_URL="mysql://root@127.0.0.1:3306/jamsostek",
     )
     assert result.returncode != 0
     assert "DATABASE_URL must name a PostgreSQL server" in result.stderr

@@ -20,6 +20,7 @@ from collections import defaultdict
 
 import pytest
 from django.contrib import admin
+from django.urls import reverse
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.settings import spectacular_settings
 from rest_framework.views import APIView
@@ -267,3 +268,32 @@ def test_the_role_reader_sees_roles_in_any_string_position():
         ("pmd_auditor", 2),
         ("village_operator", 4),
     ]
+
+
+# --- OPTIONS ---------------------------------------------------------------------------------
+
+# A value for each URL parameter the API's routes take: what they are need not exist.
+SAMPLE_KWARGS = {"pk": "1", "code": "33.26.13.2008"}
+
+
+def api_paths() -> list[str]:
+    """A concrete path of every API route (sample values for its parameters)."""
+    paths = set()
+    for pattern, route, namespaces in resolver_patterns():
+        if route.startswith(API_PREFIX) and getattr(pattern.callback, "cls", None):
+            kwargs = {name: SAMPLE_KWARGS[name] for name in pattern.pattern.regex.groupindex}
+            paths.add(reverse(":".join((*namespaces, pattern.name)), kwargs=kwargs))
+    return sorted(paths)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*Role, None], ids=[*Role.values, "anonymous"])
+def test_options_answers_every_role_on_every_route_without_a_server_error(api, make_user, role):
+    # Given a caller of each role (and nobody), when each asks OPTIONS of every API route
+    # (DRF's metadata asks the permissions again for each method it describes)
+    client = api(make_user(role)) if role else api()
+    answers = {path: client.options(path) for path in api_paths()}
+    # Then every answer is the route's metadata or a refusal, never a server error
+    errors = {path: r.status_code for path, r in answers.items() if r.status_code >= 500}
+    assert not errors, errors
+    assert {r.status_code for r in answers.values()} <= {200, 401, 403, 404, 405}

@@ -150,7 +150,9 @@ def action_of(view, method: str) -> str | None:
     if method == "options" or method not in view.http_method_names:
         return None
     if getattr(view, "action_map", None) is not None:  # a viewset, routed
-        return getattr(view, "action", None)
+        # By the method, not ``view.action``: OPTIONS asks its permissions again for each
+        # method it describes (DRF's metadata), under the action "metadata".
+        return view.action_map.get(method)
     method = "get" if method == "head" else method
     return method if hasattr(view, method) else None
 

@@ -21,3 +21,6 @@ class DocsView(SpectacularSwaggerView):
 
     permission_classes = [Permitted]
     permits = CORE.resource("docs")
+    # A page, not an operation: OPTIONS has no metadata to describe, and its answer would
+    # go through the page's HTML renderer, which has no template for it (a 500): 405.
+    http_method_names = ["get", "head"]

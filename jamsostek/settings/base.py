@@ -117,6 +117,7 @@ else:
             disposable=env.bool("EMBEDDED_PGDATA_DISPOSABLE", default=False),
         )
     }
+    localdb.exit_cleanly_on_sigterm()
 # No JIT: a list page whose estimated cost passes jit_above_cost (stale statistics after a
 # month's bills are enough) spent 0.8 s of its 0.9 s compiling; nothing here is a long
 # analytic query that would earn that back.

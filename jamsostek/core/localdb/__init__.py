@@ -144,12 +144,6 @@ def sweep_disposable() -> list[Path]:
     return swept
 
 
-def url(server: Server, database: str) -> str:
-    """A ``DATABASE_URL`` for another process (a Celery worker a test starts)."""
-    host = server.host.replace("/", "%2F")
-    return f"postgres://{USER}@{host}:{server.port}/{database}"
-
-
 def _start(pgdata: Path, disposable: bool) -> Server:
     # Made here: the wheel makes it outside its lock, and two processes starting together
     # (pytest-xdist's workers) would both try.
